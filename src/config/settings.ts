@@ -1,0 +1,118 @@
+/**
+ * Every setting llmeter reads, with its environment variable, default and parser. This table is
+ * the configuration reference: the README's table and `llmeter usage config` are made from it.
+ */
+
+export interface SettingSpec<T> {
+  env: string;
+  description: string;
+  defaultValue: T;
+  /** Parses a value from the environment (a string) or the config file (JSON). Throws a message. */
+  parse(value: unknown): T;
+}
+
+function parseBoolean(value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  if (typeof value === "string") {
+    const lower = value.trim().toLowerCase();
+    if (["true", "1", "yes", "on"].includes(lower)) return true;
+    if (["false", "0", "no", "off"].includes(lower)) return false;
+  }
+  throw new Error(`expected true or false, got ${JSON.stringify(value)}`);
+}
+
+function integerParser(min: number, max: number) {
+  return (value: unknown): number => {
+    const number = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+    if (typeof number !== "number" || !Number.isInteger(number) || number < min || number > max) {
+      throw new Error(
+        `expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
+      );
+    }
+    return number;
+  };
+}
+
+function parseString(value: unknown): string {
+  if (typeof value !== "string" || value.trim() === "")
+    throw new Error(`expected a non-empty string, got ${JSON.stringify(value)}`);
+  return value.trim();
+}
+
+function parseOptionalString(value: unknown): string | undefined {
+  return value === undefined || value === "" ? undefined : parseString(value);
+}
+
+function parseTimeZone(value: unknown): string | undefined {
+  const zone = parseOptionalString(value);
+  if (zone === undefined) return undefined;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+  } catch {
+    throw new Error(
+      `unknown time zone ${JSON.stringify(zone)}; use an IANA name like "Europe/Paris"`,
+    );
+  }
+  return zone;
+}
+
+export const SETTINGS = {
+  enabled: {
+    env: "LLMETER_ENABLED",
+    description: "Record usage at all. false makes the meter a no-op.",
+    defaultValue: true,
+    parse: parseBoolean,
+  } satisfies SettingSpec<boolean>,
+  maxHistory: {
+    env: "LLMETER_MAX_HISTORY",
+    description: "Events kept in memory for live stats (oldest dropped first).",
+    defaultValue: 10_000,
+    parse: integerParser(0, 10_000_000),
+  } satisfies SettingSpec<number>,
+  maxBufferedEvents: {
+    env: "LLMETER_MAX_BUFFERED_EVENTS",
+    description:
+      "Events buffered per sink while it is slow or failing; beyond, events are dropped and counted.",
+    defaultValue: 100_000,
+    parse: integerParser(1, 100_000_000),
+  } satisfies SettingSpec<number>,
+  timeZone: {
+    env: "LLMETER_TZ",
+    description: "IANA time zone for day, week and month buckets. Default: the machine's.",
+    defaultValue: undefined as string | undefined,
+    parse: parseTimeZone,
+  } satisfies SettingSpec<string | undefined>,
+  db: {
+    env: "LLMETER_DB",
+    description: "Ledger location: a SQLite file path or a postgres:// URL.",
+    defaultValue: ".llmeter/usage.db",
+    parse: parseString,
+  } satisfies SettingSpec<string>,
+  prices: {
+    env: "LLMETER_PRICES",
+    description: "Path of a JSON price file that adds or overrides catalog prices.",
+    defaultValue: undefined as string | undefined,
+    parse: parseOptionalString,
+  } satisfies SettingSpec<string | undefined>,
+  syncWrites: {
+    env: "LLMETER_SYNC_WRITES",
+    description: "Write each event to the ledger before the call returns (slower, loses nothing).",
+    defaultValue: false,
+    parse: parseBoolean,
+  } satisfies SettingSpec<boolean>,
+  captureContent: {
+    env: "LLMETER_CAPTURE_CONTENT",
+    description:
+      "Keep prompt and response text. Off by default; never turn on for data you must not store.",
+    defaultValue: false,
+    parse: parseBoolean,
+  } satisfies SettingSpec<boolean>,
+} as const;
+
+export type SettingName = keyof typeof SETTINGS;
+
+export type LlmeterConfig = {
+  [K in SettingName]: (typeof SETTINGS)[K]["defaultValue"];
+};
+
+export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];

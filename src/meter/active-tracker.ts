@@ -1,0 +1,101 @@
+import { performance } from "node:perf_hooks";
+import type { Attribution, CostBreakdown, PriceSource, TokenUsage } from "../usage/usage-event.ts";
+import { type AttributionInput, mergeAttribution, toAttribution } from "./attribution.ts";
+import type { RecordInput, TrackerHandle, TrackInfo, UsageUnits } from "./types.ts";
+
+/**
+ * One call being measured. It collects what the caller tells it and, at `end()`, hands a raw event
+ * to `submit`. Kept lean: it runs on the caller's stack.
+ */
+export class ActiveTracker implements TrackerHandle {
+  private readonly startedAtMs = Date.now();
+  private readonly startedAtPerf = performance.now();
+  private readonly fields: RecordInput;
+  private readonly submit: (event: RecordInput) => void;
+  private ended = false;
+
+  constructor(info: TrackInfo, submit: (event: RecordInput) => void) {
+    this.fields = { ...info };
+    this.submit = submit;
+  }
+
+  setTokens(usage: TokenUsage): void {
+    Object.assign(this.fields, usage);
+  }
+
+  setUsage(usage: UsageUnits): void {
+    Object.assign(this.fields, usage);
+  }
+
+  setStreaming(details?: { timeToFirstTokenMs?: number; chunks?: number }): void {
+    this.fields.streaming = true;
+    if (details?.timeToFirstTokenMs !== undefined)
+      this.fields.timeToFirstTokenMs = details.timeToFirstTokenMs;
+    if (details?.chunks !== undefined) this.fields.chunks = details.chunks;
+  }
+
+  firstToken(): void {
+    this.fields.streaming = true;
+    this.fields.timeToFirstTokenMs ??= performance.now() - this.startedAtPerf;
+  }
+
+  chunk(): void {
+    if (this.fields.chunks === undefined) {
+      this.firstToken();
+      this.fields.chunks = 1;
+    } else {
+      this.fields.chunks += 1;
+    }
+  }
+
+  setCached(cached = true): void {
+    this.fields.cached = cached;
+  }
+
+  setCost(costUsd: number, breakdown?: CostBreakdown, source: PriceSource = "manual"): void {
+    this.fields.costUsd = costUsd;
+    this.fields.priceSource = source;
+    if (breakdown !== undefined) this.fields.costBreakdown = breakdown;
+  }
+
+  setError(error: unknown): void {
+    this.fields.success = false;
+    this.fields.errorType = errorTypeOf(error);
+    this.fields.errorMessage = errorMessageOf(error);
+  }
+
+  setAttributes(attributes: AttributionInput): void {
+    const merged = mergeAttribution(this.fields as Attribution, toAttribution(attributes));
+    Object.assign(this.fields, merged);
+  }
+
+  setResponse(details: { responseModel?: string; requestId?: string; serviceTier?: string }): void {
+    if (details.responseModel !== undefined) this.fields.responseModel = details.responseModel;
+    if (details.requestId !== undefined) this.fields.requestId = details.requestId;
+    if (details.serviceTier !== undefined) this.fields.serviceTier = details.serviceTier;
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const fields = this.fields;
+    fields.latencyMs = performance.now() - this.startedAtPerf;
+    fields.timestamp = this.startedAtMs;
+    this.submit(fields);
+  }
+}
+
+/** The error's class or code name: `RateLimitError`, `APIConnectionTimeoutError`, `ECONNRESET`... */
+export function errorTypeOf(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    if (error.constructor.name === "Error" && typeof code === "string") return code;
+    return error.constructor.name === "Error" ? error.name : error.constructor.name;
+  }
+  return typeof error;
+}
+
+function errorMessageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

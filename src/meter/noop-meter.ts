@@ -1,0 +1,81 @@
+import type { UsageStats } from "../stats/usage-stats.ts";
+import type { Meter, MeterHealth, Tracker, TrackerHandle } from "./types.ts";
+
+function nothing(): void {}
+
+const NOOP_TRACKER: TrackerHandle = {
+  setTokens: nothing,
+  setUsage: nothing,
+  setStreaming: nothing,
+  firstToken: nothing,
+  chunk: nothing,
+  setCached: nothing,
+  setCost: nothing,
+  setError: nothing,
+  setAttributes: nothing,
+  setResponse: nothing,
+  end: nothing,
+};
+
+function emptyStats(): UsageStats {
+  return {
+    period: { name: "all" },
+    filters: {},
+    totalRequests: 0,
+    successfulRequests: 0,
+    failedRequests: 0,
+    successRate: 1,
+    cachedRequests: 0,
+    unpricedRequests: 0,
+    streamingRequests: 0,
+    totalInputTokens: 0,
+    totalOutputTokens: 0,
+    totalTokens: 0,
+    totalCacheReadTokens: 0,
+    totalCacheWriteTokens: 0,
+    totalReasoningTokens: 0,
+    totalCostUsd: 0,
+    avgCostPerRequest: 0,
+    byProvider: {},
+    byModel: {},
+    byTenant: {},
+    byUser: {},
+    errorsByType: {},
+  };
+}
+
+const EMPTY_HEALTH: MeterHealth = Object.freeze({
+  recorded: 0,
+  corrected: 0,
+  droppedBySink: {},
+  sinkFailures: {},
+  priced: 0,
+  unpriced: 0,
+});
+
+const NOOP_METER: Meter = Object.freeze({
+  enabled: false,
+  track: <T>(_info: unknown, fn: (tracker: Tracker) => T): T => fn(NOOP_TRACKER),
+  start: () => NOOP_TRACKER,
+  record: nothing,
+  recordLlm: nothing,
+  recordEmbedding: nothing,
+  recordOcr: nothing,
+  getStats: emptyStats,
+  getCostBreakdown: () => ({
+    period: { name: "all" },
+    totalCostUsd: 0,
+    totalRequests: 0,
+    byProvider: [],
+    byModel: [],
+  }),
+  getTenantStats: emptyStats,
+  getHealth: () => EMPTY_HEALTH,
+  flush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+});
+
+/** The disabled meter: records nothing, allocates nothing per call; `track` just calls `fn`. */
+export function createNoopMeter(): Meter {
+  return NOOP_METER;
+}

@@ -1,0 +1,159 @@
+import type { ResolvedPeriod, UsageFilter, UsageStats } from "../stats/usage-stats.ts";
+import type { CostBreakdown, PriceSource, TokenUsage, UsageEvent } from "../usage/usage-event.ts";
+import type { AttributionInput } from "./attribution.ts";
+
+/** What a call is, known before it runs. Attribution given here wins over the context's. */
+export interface TrackInfo extends AttributionInput {
+  provider: string;
+  model: string;
+  kind?: UsageEvent["kind"];
+  operation?: string;
+  streaming?: boolean;
+  serviceTier?: string;
+  region?: string;
+  /** Your own id for the event, for idempotency across retries of `record`. */
+  id?: string;
+}
+
+/** Token counts and non-token units for `tracker.setUsage()`. */
+export interface UsageUnits extends TokenUsage {
+  pages?: number;
+  images?: number;
+  characters?: number;
+  audioSeconds?: number;
+}
+
+/** Handed to `meter.track()` callbacks: tells the meter what happened during the call. */
+export interface Tracker {
+  /** Token counts as the provider reported them (OpenTelemetry convention; see UsageEvent). */
+  setTokens(usage: TokenUsage): void;
+  /** Token counts and non-token units (pages, images, characters, audio seconds). */
+  setUsage(usage: UsageUnits): void;
+  /** Marks the call as streamed; optionally with a time to first token you measured yourself. */
+  setStreaming(details?: { timeToFirstTokenMs?: number; chunks?: number }): void;
+  /** Stamps the time to first token now (only the first call counts) and marks the call streamed. */
+  firstToken(): void;
+  /** Counts one streamed chunk; the first also stamps the time to first token. */
+  chunk(): void;
+  /** Served from a response cache: no provider call was billed. */
+  setCached(cached?: boolean): void;
+  /** A cost you know better than the catalog (a provider-reported cost, a negotiated rate). */
+  setCost(costUsd: number, breakdown?: CostBreakdown, source?: PriceSource): void;
+  /** Records a failure; `track()` does this itself when the callback throws. */
+  setError(error: unknown): void;
+  /** Free attributes for this call (merged over the context's). */
+  setAttributes(attributes: AttributionInput): void;
+  /** What the provider answered with: the served model, its request id, its service tier. */
+  setResponse(details: { responseModel?: string; requestId?: string; serviceTier?: string }): void;
+}
+
+/** A tracker for code that can't wrap a callback: call `end()` when the call is over. */
+export interface TrackerHandle extends Tracker {
+  /** Finishes the measurement and records the event. Later calls do nothing. */
+  end(): void;
+}
+
+/** `meter.record()` input: a finished call. Only what you know; the rest is filled in. */
+export type RecordInput = Partial<Omit<UsageEvent, "timestamp">> &
+  AttributionInput & {
+    /** ISO 8601 string, epoch ms or a Date; defaults to now. */
+    timestamp?: string | number | Date;
+  };
+
+/** A price the meter can put on an event; the pricing engine implements it. */
+export interface EventPricer {
+  priceEvent(event: UsageEvent): PricedCost | null;
+}
+
+export interface PricedCost {
+  costUsd: number;
+  breakdown: CostBreakdown;
+  source: PriceSource;
+  entryId?: string;
+  catalogVersion?: string;
+}
+
+/** Receives finished events off the caller's stack, in batches. */
+export interface UsageSink {
+  /** Used in diagnostics. */
+  name?: string;
+  write(events: readonly UsageEvent[]): void | Promise<void>;
+  /** Most events per `write`. Default 1000. */
+  batchSize?: number;
+  /** Tries per batch before it is dropped (and counted). Default 3. */
+  maxAttempts?: number;
+  close?(): void | Promise<void>;
+}
+
+/** A sink as users most often write it: one event at a time. */
+export type UsageCallback = (event: UsageEvent) => unknown;
+
+export interface StatsQuery extends Omit<UsageFilter, "sinceMs" | "untilMs"> {
+  /** `1h`, `24h`, `7d`, `30d`, `all` or any `<n>m|h|d|w`. Default `24h`. */
+  period?: string;
+}
+
+export interface CostShare {
+  key: string;
+  costUsd: number;
+  /** Percent of the total cost. */
+  sharePercent: number;
+  requests: number;
+  avgCostPerRequest: number;
+}
+
+export interface CostBreakdownReport {
+  period: ResolvedPeriod;
+  totalCostUsd: number;
+  totalRequests: number;
+  byProvider: CostShare[];
+  byModel: CostShare[];
+}
+
+/** Counters of what the meter itself did, for health checks and tests. */
+export interface MeterHealth {
+  /** Events handed to the meter. */
+  recorded: number;
+  /** Events that needed cleaning by validation. */
+  corrected: number;
+  /** Events a sink never received: its buffer was full or every attempt failed. */
+  droppedBySink: Record<string, number>;
+  /** Failed sink calls (including ones later retried successfully). */
+  sinkFailures: Record<string, number>;
+  /** Events priced by the catalog, and events no price was found for. */
+  priced: number;
+  unpriced: number;
+}
+
+/** The meter: the one place that records, enriches and hands usage to sinks. */
+export interface Meter {
+  readonly enabled: boolean;
+  /**
+   * Measures `fn` (sync or async) as one call. Its return value passes through; a thrown error is
+   * recorded and re-thrown unchanged.
+   *
+   * @example
+   * const answer = await meter.track({ provider: "openai", model: "gpt-4o" }, async (t) => {
+   *   const response = await client.chat.completions.create({ ... });
+   *   t.setTokens({ inputTokens: response.usage.prompt_tokens, outputTokens: response.usage.completion_tokens });
+   *   return response;
+   * });
+   */
+  track<T>(info: TrackInfo, fn: (tracker: Tracker) => T): T;
+  /** Starts measuring a call; `end()` the handle when it is over. */
+  start(info: TrackInfo): TrackerHandle;
+  /** Fire-and-forget: records a finished call. */
+  record(event: RecordInput): void;
+  recordLlm(event: RecordInput): void;
+  recordEmbedding(event: RecordInput): void;
+  recordOcr(event: RecordInput): void;
+  /** Live statistics over the in-memory window (the last `maxHistory` events). */
+  getStats(query?: StatsQuery): UsageStats;
+  getCostBreakdown(query?: { period?: string }): CostBreakdownReport;
+  getTenantStats(tenantId: string, query?: Omit<StatsQuery, "tenantId">): UsageStats;
+  getHealth(): MeterHealth;
+  /** Resolves when every event recorded so far has reached every sink (or `timeoutMs` passed). */
+  flush(options?: { timeoutMs?: number }): Promise<void>;
+  /** Flushes, then closes the sinks. The meter records nothing afterwards. */
+  shutdown(options?: { timeoutMs?: number }): Promise<void>;
+}

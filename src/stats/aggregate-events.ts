@@ -1,0 +1,209 @@
+import type { UsageEvent } from "../usage/usage-event.ts";
+import { percentile } from "./percentile.ts";
+import { dayKey, monthKey, weekKey } from "./time-buckets.ts";
+import type { GroupBy, UsageFilter, UsageGroup, UsageTotals } from "./usage-stats.ts";
+
+/** Key used for events that lack the grouped field (no tenant, no user, ...). */
+export const NONE_KEY = "(none)";
+
+/**
+ * Adds events one at a time and produces `UsageTotals`. Percentiles are exact: the in-memory
+ * window is bounded by `maxHistory`, so keeping its latencies is cheap.
+ */
+export class TotalsAccumulator {
+  private totalRequests = 0;
+  private successfulRequests = 0;
+  private cachedRequests = 0;
+  private unpricedRequests = 0;
+  private streamingRequests = 0;
+  private inputTokens = 0;
+  private outputTokens = 0;
+  private totalTokens = 0;
+  private cacheReadTokens = 0;
+  private cacheWriteTokens = 0;
+  private reasoningTokens = 0;
+  // Summed in integer nano-dollars so that many small costs add up without float drift.
+  private costNanoUsd = 0;
+  private readonly latencies: number[] = [];
+  private readonly timesToFirstToken: number[] = [];
+
+  add(event: UsageEvent): void {
+    this.totalRequests += 1;
+    if (event.success) this.successfulRequests += 1;
+    if (event.cached === true) this.cachedRequests += 1;
+    if (event.streaming === true) this.streamingRequests += 1;
+    this.inputTokens += event.inputTokens ?? 0;
+    this.outputTokens += event.outputTokens ?? 0;
+    this.totalTokens += eventTotalTokens(event);
+    this.cacheReadTokens += event.cacheReadTokens ?? 0;
+    this.cacheWriteTokens += eventCacheWriteTokens(event);
+    this.reasoningTokens += event.reasoningTokens ?? 0;
+    if (event.costUsd === undefined) {
+      if (!event.cached) this.unpricedRequests += 1;
+    } else {
+      this.costNanoUsd += Math.round(event.costUsd * 1e9);
+    }
+    if (event.latencyMs !== undefined) this.latencies.push(event.latencyMs);
+    if (event.timeToFirstTokenMs !== undefined)
+      this.timesToFirstToken.push(event.timeToFirstTokenMs);
+  }
+
+  get costUsd(): number {
+    return this.costNanoUsd / 1e9;
+  }
+
+  toTotals(): UsageTotals {
+    const latencies = this.latencies.sort(ascending);
+    const ttft = this.timesToFirstToken.sort(ascending);
+    const totalCostUsd = this.costUsd;
+    let latencySum = 0;
+    for (const value of latencies) latencySum += value;
+    return {
+      totalRequests: this.totalRequests,
+      successfulRequests: this.successfulRequests,
+      failedRequests: this.totalRequests - this.successfulRequests,
+      successRate: this.totalRequests === 0 ? 1 : this.successfulRequests / this.totalRequests,
+      cachedRequests: this.cachedRequests,
+      unpricedRequests: this.unpricedRequests,
+      streamingRequests: this.streamingRequests,
+      totalInputTokens: this.inputTokens,
+      totalOutputTokens: this.outputTokens,
+      totalTokens: this.totalTokens,
+      totalCacheReadTokens: this.cacheReadTokens,
+      totalCacheWriteTokens: this.cacheWriteTokens,
+      totalReasoningTokens: this.reasoningTokens,
+      totalCostUsd,
+      avgCostPerRequest: this.totalRequests === 0 ? 0 : totalCostUsd / this.totalRequests,
+      avgLatencyMs: latencies.length === 0 ? undefined : latencySum / latencies.length,
+      latencyP50: percentile(latencies, 0.5),
+      latencyP95: percentile(latencies, 0.95),
+      latencyP99: percentile(latencies, 0.99),
+      timeToFirstTokenP50: percentile(ttft, 0.5),
+      timeToFirstTokenP95: percentile(ttft, 0.95),
+      timeToFirstTokenP99: percentile(ttft, 0.99),
+    };
+  }
+}
+
+function ascending(a: number, b: number): number {
+  return a - b;
+}
+
+/** `totalTokens` as reported, else input + output. */
+export function eventTotalTokens(event: UsageEvent): number {
+  return event.totalTokens ?? (event.inputTokens ?? 0) + (event.outputTokens ?? 0);
+}
+
+/** All cache-write tokens, whatever their duration. */
+export function eventCacheWriteTokens(event: UsageEvent): number {
+  return (
+    (event.cacheWriteTokens ?? 0) +
+    (event.cacheWrite5mTokens ?? 0) +
+    (event.cacheWrite1hTokens ?? 0)
+  );
+}
+
+/** Whether `event` is inside `filter`. */
+export function matchesFilter(event: UsageEvent, filter: UsageFilter): boolean {
+  if (filter.sinceMs !== undefined || filter.untilMs !== undefined) {
+    const time = Date.parse(event.timestamp);
+    if (filter.sinceMs !== undefined && time < filter.sinceMs) return false;
+    if (filter.untilMs !== undefined && time >= filter.untilMs) return false;
+  }
+  if (filter.tenantId !== undefined && event.tenantId !== filter.tenantId) return false;
+  if (filter.userId !== undefined && event.userId !== filter.userId) return false;
+  if (filter.sessionId !== undefined && event.sessionId !== filter.sessionId) return false;
+  if (filter.provider !== undefined && event.provider !== filter.provider) return false;
+  if (filter.model !== undefined && event.model !== filter.model) return false;
+  if (filter.kind !== undefined && event.kind !== filter.kind) return false;
+  return true;
+}
+
+/** The group key of `event` for `groupBy`; time buckets are computed in `timeZone`. */
+export function groupKey(event: UsageEvent, groupBy: GroupBy, timeZone: string): string {
+  switch (groupBy) {
+    case "provider":
+      return event.provider;
+    case "model":
+      return event.model;
+    case "tenant":
+      return event.tenantId ?? NONE_KEY;
+    case "user":
+      return event.userId ?? NONE_KEY;
+    case "session":
+      return event.sessionId ?? NONE_KEY;
+    case "kind":
+      return event.kind;
+    case "day":
+      return dayKey(Date.parse(event.timestamp), timeZone);
+    case "week":
+      return weekKey(Date.parse(event.timestamp), timeZone);
+    case "month":
+      return monthKey(Date.parse(event.timestamp), timeZone);
+  }
+}
+
+/** Totals, the requested breakdowns and errors by type over `events`, in one pass. */
+export function aggregateEvents(
+  events: Iterable<UsageEvent>,
+  options: { groupBy?: readonly GroupBy[]; timeZone: string },
+): {
+  totals: UsageTotals;
+  groupsBy: Partial<Record<GroupBy, UsageGroup[]>>;
+  errorsByType: Record<string, number>;
+} {
+  const groupBys = options.groupBy ?? [];
+  const all = new TotalsAccumulator();
+  const accumulators = groupBys.map(() => new Map<string, TotalsAccumulator>());
+  const errorsByType = new Map<string, number>();
+  for (const event of events) {
+    all.add(event);
+    if (!event.success) {
+      const type = event.errorType ?? "unknown";
+      errorsByType.set(type, (errorsByType.get(type) ?? 0) + 1);
+    }
+    for (let index = 0; index < groupBys.length; index++) {
+      const key = groupKey(event, groupBys[index]!, options.timeZone);
+      const byKey = accumulators[index]!;
+      let accumulator = byKey.get(key);
+      if (accumulator === undefined) {
+        accumulator = new TotalsAccumulator();
+        byKey.set(key, accumulator);
+      }
+      accumulator.add(event);
+    }
+  }
+  const totals = all.toTotals();
+  const groupsBy: Partial<Record<GroupBy, UsageGroup[]>> = {};
+  groupBys.forEach((groupBy, index) => {
+    const groups = [...accumulators[index]!].map(([key, accumulator]) =>
+      toGroup(key, accumulator.toTotals(), totals.totalCostUsd),
+    );
+    sortGroups(groups, groupBy);
+    groupsBy[groupBy] = groups;
+  });
+  return { totals, groupsBy, errorsByType: Object.fromEntries(errorsByType) };
+}
+
+/** Makes a breakdown row from its totals and the overall cost. */
+export function toGroup(key: string, totals: UsageTotals, overallCostUsd: number): UsageGroup {
+  return {
+    key,
+    ...totals,
+    costSharePercent: overallCostUsd === 0 ? 0 : (totals.totalCostUsd / overallCostUsd) * 100,
+  };
+}
+
+/** Time buckets in time order; other groupings by cost, then requests, then key. */
+export function sortGroups(groups: UsageGroup[], groupBy: GroupBy | undefined): void {
+  if (groupBy === "day" || groupBy === "week" || groupBy === "month") {
+    groups.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return;
+  }
+  groups.sort(
+    (a, b) =>
+      b.totalCostUsd - a.totalCostUsd ||
+      b.totalRequests - a.totalRequests ||
+      (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  );
+}

@@ -1,0 +1,67 @@
+import { aggregateEvents, matchesFilter } from "../stats/aggregate-events.ts";
+import type { UsageFilter } from "../stats/usage-stats.ts";
+import type { UsageEvent } from "../usage/usage-event.ts";
+import type { AggregateQuery, AggregateResult, SessionSummary, UsageStore } from "./usage-store.ts";
+
+/** A `UsageStore` in memory: for tests and short scripts. Lost when the process exits. */
+export function createMemoryStore(): UsageStore {
+  const eventsById = new Map<string, UsageEvent>();
+
+  function* selected(filter: UsageFilter): Generator<UsageEvent> {
+    for (const event of eventsById.values()) if (matchesFilter(event, filter)) yield event;
+  }
+
+  return {
+    async append(events) {
+      let inserted = 0;
+      for (const event of events) {
+        if (eventsById.has(event.id)) continue;
+        eventsById.set(event.id, event);
+        inserted += 1;
+      }
+      return inserted;
+    },
+    async aggregate(query: AggregateQuery): Promise<AggregateResult> {
+      return aggregateEvents([...selected(query.filter)], {
+        groupBy: query.groupBy ?? [],
+        timeZone: query.timeZone,
+      });
+    },
+    async listSessions(options = {}) {
+      const bySession = new Map<string, UsageEvent[]>();
+      for (const event of selected(options.filter ?? {})) {
+        if (event.sessionId === undefined) continue;
+        let list = bySession.get(event.sessionId);
+        if (list === undefined) bySession.set(event.sessionId, (list = []));
+        list.push(event);
+      }
+      const sessions: SessionSummary[] = [];
+      for (const [sessionId, events] of bySession) {
+        const times = events.map((event) => event.timestamp).sort();
+        const { totals } = aggregateEvents(events, { timeZone: "UTC" });
+        sessions.push({
+          sessionId,
+          startedAt: times[0]!,
+          lastActivityAt: times[times.length - 1]!,
+          ...totals,
+        });
+      }
+      sessions.sort((a, b) => (a.lastActivityAt < b.lastActivityAt ? 1 : -1));
+      return options.limit === undefined ? sessions : sessions.slice(0, options.limit);
+    },
+    async delete(filter) {
+      let deleted = 0;
+      for (const event of [...selected(filter)]) {
+        eventsById.delete(event.id);
+        deleted += 1;
+      }
+      return deleted;
+    },
+    async *events(filter = {}) {
+      const list = [...selected(filter)];
+      list.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+      yield* list;
+    },
+    async close() {},
+  };
+}

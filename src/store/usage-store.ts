@@ -1,0 +1,43 @@
+import type { GroupBy, UsageFilter, UsageGroup, UsageTotals } from "../stats/usage-stats.ts";
+import type { UsageEvent } from "../usage/usage-event.ts";
+
+/** What an aggregate query asks for: which events, and at most one breakdown. */
+export interface AggregateQuery {
+  filter: UsageFilter;
+  /** Breakdowns to compute; each appears in `groupsBy` under its name. */
+  groupBy?: readonly GroupBy[];
+  /** IANA zone for day, week and month buckets. */
+  timeZone: string;
+}
+
+export interface AggregateResult {
+  totals: UsageTotals;
+  groupsBy: Partial<Record<GroupBy, UsageGroup[]>>;
+  errorsByType: Record<string, number>;
+}
+
+/** A group of calls sharing a `sessionId`, with its aggregates. */
+export interface SessionSummary extends UsageTotals {
+  sessionId: string;
+  /** ISO 8601 of the first and the latest call. */
+  startedAt: string;
+  lastActivityAt: string;
+}
+
+/**
+ * Where usage events are kept. Implementations: in memory (tests, short scripts), SQLite (the
+ * default ledger), PostgreSQL (shared deployments). Every method may be called concurrently.
+ */
+export interface UsageStore {
+  /** Appends events; ids already stored are skipped. Resolves with how many were new. */
+  append(events: readonly UsageEvent[]): Promise<number>;
+  /** Totals, breakdowns and errors by type over the events in `query.filter`. */
+  aggregate(query: AggregateQuery): Promise<AggregateResult>;
+  /** Sessions, most recently active first. */
+  listSessions(options?: { limit?: number; filter?: UsageFilter }): Promise<SessionSummary[]>;
+  /** Deletes the events in `filter`; resolves with how many were deleted. */
+  delete(filter: UsageFilter): Promise<number>;
+  /** Every event in `filter`, oldest first, without holding them all in memory. */
+  events(filter?: UsageFilter): AsyncIterable<UsageEvent>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,190 @@
+/**
+ * The normalized usage event: one finished LLM, embedding or OCR call.
+ *
+ * One flat, JSON-friendly object. Its field names are the public contract of exports, imports
+ * and every `--json` output, so they only ever grow.
+ *
+ * Token counts follow the OpenTelemetry GenAI convention:
+ * - `inputTokens` is the whole prompt: cache reads and cache writes are parts of it.
+ * - `outputTokens` includes `reasoningTokens`: reasoning is never billed twice.
+ * - A count nobody reported is `undefined`, never 0. An estimated count sets `estimated: true`.
+ */
+export interface UsageEvent {
+  /** Unique id; the ledger deduplicates on it, so replaying an event never double-counts. */
+  id: string;
+  /** When the call started, ISO 8601 in UTC. */
+  timestamp: string;
+  kind: UsageKind;
+  /** What was done, in GenAI semantic-convention words: `chat`, `embeddings`, `ocr`, ... */
+  operation: string;
+  /** Provider name, lower case: `openai`, `anthropic`, `google`, `azure`, `bedrock`, ... */
+  provider: string;
+  /** The model asked for. */
+  model: string;
+  /** The model that answered, when the provider said (often a dated snapshot). */
+  responseModel?: string;
+  /** The provider's request or response id. */
+  requestId?: string;
+
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+  /** Part of `inputTokens` read from the provider's prompt cache. */
+  cacheReadTokens?: number;
+  /** Part of `inputTokens` written to the cache when the duration is unknown or not priced apart. */
+  cacheWriteTokens?: number;
+  /** Part of `inputTokens` written to a 5-minute cache (Anthropic). */
+  cacheWrite5mTokens?: number;
+  /** Part of `inputTokens` written to a 1-hour cache (Anthropic). */
+  cacheWrite1hTokens?: number;
+  /** Part of `outputTokens` spent on reasoning. */
+  reasoningTokens?: number;
+  /** True when some count was estimated (tokenizer, characters/4) rather than reported. */
+  estimated?: boolean;
+
+  /** Units that are not tokens. */
+  pages?: number;
+  images?: number;
+  characters?: number;
+  audioSeconds?: number;
+
+  latencyMs?: number;
+  timeToFirstTokenMs?: number;
+  /** Number of streamed chunks the caller received. */
+  chunks?: number;
+  streaming?: boolean;
+  /** Served from a response cache (ours, LangChain's, a gateway's): no provider call was billed. */
+  cached?: boolean;
+  /** Service tier the call ran on: `standard`, `batch`, `flex`, `priority`. */
+  serviceTier?: string;
+  /** Region of the endpoint, for regional price uplifts. */
+  region?: string;
+
+  success: boolean;
+  errorType?: string;
+  errorMessage?: string;
+
+  tenantId?: string;
+  userId?: string;
+  sessionId?: string;
+  conversationId?: string;
+  organizationId?: string;
+  /** Free attributes: flat string, number or boolean values. */
+  attributes?: Record<string, AttributeValue>;
+
+  /** Cost in USD; `undefined` when no price is known (never a silent 0). */
+  costUsd?: number;
+  costBreakdown?: CostBreakdown;
+  /** Where the cost came from. */
+  priceSource?: PriceSource;
+  /** The price entry that matched, and the catalog version it came from. */
+  priceEntryId?: string;
+  catalogVersion?: string;
+}
+
+export type UsageKind = "llm" | "embedding" | "ocr" | "other";
+
+export type AttributeValue = string | number | boolean;
+
+/** `provider`: the provider returned a cost; `catalog`: our bundled prices; `custom`: a user's price file; `manual`: set by the caller. */
+export type PriceSource = "provider" | "catalog" | "custom" | "imported" | "manual";
+
+/** USD per priced unit; only the units that were billed appear. */
+export type CostBreakdown = Partial<Record<CostUnit, number>>;
+
+export type CostUnit =
+  | "input"
+  | "cacheRead"
+  | "cacheWrite"
+  | "output"
+  | "reasoning"
+  | "audioInput"
+  | "audioOutput"
+  | "image"
+  | "request"
+  | "page"
+  | "characters";
+
+/** Attribution: who made the call. Carried through async code by `withAttribution`. */
+export interface Attribution {
+  tenantId?: string;
+  userId?: string;
+  sessionId?: string;
+  conversationId?: string;
+  organizationId?: string;
+  attributes?: Record<string, AttributeValue>;
+}
+
+/** The token part of an event, as integrations and `tracker.setTokens()` report it. */
+export interface TokenUsage {
+  inputTokens?: number;
+  outputTokens?: number;
+  totalTokens?: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  cacheWrite5mTokens?: number;
+  cacheWrite1hTokens?: number;
+  reasoningTokens?: number;
+  estimated?: boolean;
+}
+
+/** The numeric fields of an event that must be finite and non-negative. */
+export const COUNT_FIELDS = [
+  "inputTokens",
+  "outputTokens",
+  "totalTokens",
+  "cacheReadTokens",
+  "cacheWriteTokens",
+  "cacheWrite5mTokens",
+  "cacheWrite1hTokens",
+  "reasoningTokens",
+  "pages",
+  "images",
+  "characters",
+  "chunks",
+] as const satisfies readonly (keyof UsageEvent)[];
+
+/** Non-negative numbers that need not be integers. */
+export const MEASURE_FIELDS = [
+  "audioSeconds",
+  "latencyMs",
+  "timeToFirstTokenMs",
+  "costUsd",
+] as const satisfies readonly (keyof UsageEvent)[];
+
+export const STRING_FIELDS = [
+  "id",
+  "timestamp",
+  "operation",
+  "provider",
+  "model",
+  "responseModel",
+  "requestId",
+  "serviceTier",
+  "region",
+  "errorType",
+  "errorMessage",
+  "tenantId",
+  "userId",
+  "sessionId",
+  "conversationId",
+  "organizationId",
+  "priceEntryId",
+  "catalogVersion",
+] as const satisfies readonly (keyof UsageEvent)[];
+
+export const BOOLEAN_FIELDS = [
+  "estimated",
+  "streaming",
+  "cached",
+  "success",
+] as const satisfies readonly (keyof UsageEvent)[];
+
+export const USAGE_KINDS: readonly UsageKind[] = ["llm", "embedding", "ocr", "other"];
+export const PRICE_SOURCES: readonly PriceSource[] = [
+  "provider",
+  "catalog",
+  "custom",
+  "imported",
+  "manual",
+];
