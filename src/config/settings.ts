@@ -56,6 +56,24 @@ function parseTimeZone(value: unknown): string | undefined {
   return zone;
 }
 
+// Budget rules: a JSON array (file) or a JSON string of one (env); each rule is checked by the meter.
+function parseBudgets(value: unknown): unknown[] | undefined {
+  if (value === undefined || value === "") return undefined;
+  let parsed = value;
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new Error(`expected a JSON array of budget rules, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (!Array.isArray(parsed))
+    throw new Error(
+      'expected an array of budget rules such as [{ "window": "day", "limitUsd": 50 }]',
+    );
+  return parsed;
+}
+
 export const SETTINGS = {
   enabled: {
     env: "LLMETER_ENABLED",
@@ -88,6 +106,22 @@ export const SETTINGS = {
     defaultValue: ".llmeter/usage.db",
     parse: parseString,
   } satisfies SettingSpec<string>,
+  retentionDays: {
+    env: "LLMETER_RETENTION_DAYS",
+    description:
+      "Days of usage the ledger keeps; older events are deleted in small batches. Default: keep everything.",
+    defaultValue: undefined as number | undefined,
+    parse: (value: unknown) =>
+      value === undefined || value === "" ? undefined : integerParser(1, 36_500)(value),
+  } satisfies SettingSpec<number | undefined>,
+  maxLedgerMb: {
+    env: "LLMETER_MAX_LEDGER_MB",
+    description:
+      "Largest size of the SQLite ledger in megabytes; the oldest events are deleted beyond it. Default: no limit.",
+    defaultValue: undefined as number | undefined,
+    parse: (value: unknown) =>
+      value === undefined || value === "" ? undefined : integerParser(1, 10_000_000)(value),
+  } satisfies SettingSpec<number | undefined>,
   prices: {
     env: "LLMETER_PRICES",
     description: "Path of a JSON price file that adds or overrides catalog prices.",
@@ -107,6 +141,13 @@ export const SETTINGS = {
     defaultValue: false,
     parse: parseBoolean,
   } satisfies SettingSpec<boolean>,
+  budgets: {
+    env: "LLMETER_BUDGETS",
+    description:
+      'Budget rules (JSON array), e.g. [{"window":"day","limitUsd":50,"enforce":true}]. See docs/budgets.md.',
+    defaultValue: undefined as unknown[] | undefined,
+    parse: parseBudgets,
+  } satisfies SettingSpec<unknown[] | undefined>,
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { Attribution, CostBreakdown, PriceSource, TokenUsage } from "../usage/usage-event.ts";
 import { type AttributionInput, mergeAttribution, toAttribution } from "./attribution.ts";
+import type { CapturedCall } from "./instrumentation.ts";
 import type { RecordInput, TrackerHandle, TrackInfo, UsageUnits } from "./types.ts";
 
 /**
@@ -13,10 +14,16 @@ export class ActiveTracker implements TrackerHandle {
   private readonly fields: RecordInput;
   private readonly submit: (event: RecordInput) => void;
   private ended = false;
+  private readonly instrumentationCalls: CapturedCall[] | undefined;
 
-  constructor(info: TrackInfo, submit: (event: RecordInput) => void) {
+  constructor(
+    info: TrackInfo,
+    submit: (event: RecordInput) => void,
+    instrumentationCalls?: CapturedCall[],
+  ) {
     this.fields = { ...info };
     this.submit = submit;
+    this.instrumentationCalls = instrumentationCalls;
   }
 
   setTokens(usage: TokenUsage): void {
@@ -81,6 +88,10 @@ export class ActiveTracker implements TrackerHandle {
     const fields = this.fields;
     fields.latencyMs = performance.now() - this.startedAtPerf;
     fields.timestamp = this.startedAtMs;
+    // Carried to the meter's drain with the event: see MeterInstrumentation.
+    if (this.instrumentationCalls !== undefined)
+      (fields as { instrumentationCalls?: CapturedCall[] }).instrumentationCalls =
+        this.instrumentationCalls;
     this.submit(fields);
   }
 }

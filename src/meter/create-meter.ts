@@ -1,11 +1,17 @@
-import { resolveConfig } from "../config/resolve-config.ts";
+import { randomUUID } from "node:crypto";
+import { resolve as resolvePath } from "node:path";
+import type { BudgetManager, BudgetReservation } from "../budgets/budget-manager.ts";
+import { createBudgetManager, type MeterBudgets } from "../budgets/create-budget-manager.ts";
+import { ConfigError, type ConfigSource, resolveConfig } from "../config/resolve-config.ts";
 import type { SettingName } from "../config/settings.ts";
+import { loadCustomPriceFile } from "../pricing/custom-prices.ts";
+import { createPriceBook } from "../pricing/price-book.ts";
 import { aggregateEvents, matchesFilter } from "../stats/aggregate-events.ts";
 import { resolvePeriod } from "../stats/period.ts";
 import { localTimeZone } from "../stats/time-buckets.ts";
 import type { UsageGroup, UsageStats } from "../stats/usage-stats.ts";
-import type { UsageStore } from "../store/usage-store.ts";
-import { normalizeUsageEvent } from "../usage/normalize-usage-event.ts";
+import type { RetentionPolicy, SessionSummary, UsageStore } from "../store/usage-store.ts";
+import { normalizeUsageEvent, USAGE_EVENT_FIELDS } from "../usage/normalize-usage-event.ts";
 import type { Attribution, UsageEvent, UsageKind } from "../usage/usage-event.ts";
 import { ActiveTracker } from "./active-tracker.ts";
 import {
@@ -15,6 +21,19 @@ import {
   toAttribution,
 } from "./attribution.ts";
 import { consoleDiagnostics, Diagnostics, type DiagnosticsLogger } from "./diagnostics.ts";
+import {
+  type CallStart,
+  type CapturedCall,
+  captureCalls,
+  type MeterInstrumentation,
+  registeredInstrumentations,
+  runInCapturedContexts,
+} from "./instrumentation.ts";
+import { registerExitFlush } from "./ledger/exit-flush.ts";
+import { LedgerWriter } from "./ledger/ledger-writer.ts";
+import { resolveLedgerStore } from "./ledger/resolve-ledger.ts";
+import { retentionFromSettings, scheduleRetention } from "./ledger/retention-schedule.ts";
+import { SessionRegistry } from "./ledger/session-registry.ts";
 import { LiveWindow } from "./live-window.ts";
 import { createNoopMeter } from "./noop-meter.ts";
 import { SinkChannel } from "./sink-channel.ts";
@@ -23,8 +42,11 @@ import type {
   CostShare,
   EventPricer,
   Meter,
+  MeterBudgetsView,
   MeterHealth,
+  MeterSession,
   RecordInput,
+  SessionOptions,
   StatsQuery,
   Tracker,
   TrackerHandle,
@@ -44,10 +66,27 @@ export interface MeterOptions {
   timeZone?: string;
   /** Receive every finished event, off the caller's stack. */
   sinks?: Array<UsageSink | UsageCallback>;
-  /** Prices events that have no cost yet. */
-  pricing?: EventPricer;
-  /** Where events are kept; written through a batching sink. */
-  store?: UsageStore;
+  /**
+   * Prices events that have no cost yet. Default: the bundled catalog plus the price file of the
+   * `prices` setting (`LLMETER_PRICES`). `false` turns pricing off.
+   */
+  pricing?: EventPricer | false;
+  /** Deployment names and other ids → `provider/model`, e.g. `{ "my-gpt4o-prod": "openai/gpt-4o" }`. */
+  modelAliases?: Record<string, string>;
+  /**
+   * Where events are kept, written in batches off the caller's path. Default: the SQLite ledger
+   * at the `db` setting (`.llmeter/usage.db`, `LLMETER_DB`), except under a test runner when `db`
+   * is not configured. `false` keeps usage in memory only.
+   */
+  store?: UsageStore | false;
+  /** `true` turns the default ledger on even under a test runner, `false` off; a string is its path or URL. */
+  ledger?: boolean | string;
+  /** Write each event to the ledger before `track()`/`record()` returns (`LLMETER_SYNC_WRITES`; SQLite only). */
+  syncWrites?: boolean;
+  /** Ledger retention; default from `retentionDays` / `maxLedgerMb` settings (none). */
+  retention?: RetentionPolicy | false;
+  /** Idle time after which a `meter.session()` closes. Default 30 minutes. */
+  sessionTtlMs?: number;
   /** Attribution and attributes added to every event (context and per-call values win). */
   attributes?: AttributionInput;
   /** Where llmeter reports its own trouble. Default: stderr, once per problem. */
@@ -56,7 +95,25 @@ export interface MeterOptions {
   now?: () => number;
   /** Where to read `LLMETER_*` variables and `.llmeter/config.json` from. */
   configContext?: { env?: NodeJS.ProcessEnv; cwd?: string };
+  /**
+   * Observers of every call (OpenTelemetry). Default: the ones registered process-wide with
+   * `registerInstrumentation` (which `import "llmeter/otel"` does); `[]` opts this meter out.
+   */
+  instrumentations?: readonly MeterInstrumentation[];
+  /**
+   * Budget rules (and alert settings): `[{ scope: "global", window: "day", limitUsd: 50, enforce: true }]`.
+   * Rules from the `budgets` setting and `llmeter budget set` apply too. See docs/budgets.md.
+   */
+  budgets?: MeterBudgets;
 }
+
+/** The hidden fields a raw event carries from the caller's stack to `drain`. */
+type PendingInput = RecordInput & {
+  context?: Attribution;
+  instrumentationCalls?: CapturedCall[];
+  budgetReservation?: BudgetReservation;
+  estimate?: TrackInfo["estimate"];
+};
 
 const SINK_BATCH_SIZE = 1000;
 
@@ -74,46 +131,74 @@ export function createMeter(options: MeterOptions = {}): Meter {
     maxHistory: options.maxHistory,
     maxBufferedEvents: options.maxBufferedEvents,
     timeZone: options.timeZone,
+    db: typeof options.ledger === "string" ? options.ledger : undefined,
+    syncWrites: options.syncWrites,
   };
-  const { values } = resolveConfig(settings, options.configContext);
+  const { values, sources } = resolveConfig(settings, options.configContext);
   if (!values.enabled) return createNoopMeter();
-  return new RecordingMeter(options, {
-    maxHistory: values.maxHistory,
-    maxBufferedEvents: values.maxBufferedEvents,
-    timeZone: values.timeZone ?? localTimeZone(),
-  });
+  return new RecordingMeter(
+    { ...options, pricing: defaultPricing(options, values.prices) },
+    {
+      maxHistory: values.maxHistory,
+      maxBufferedEvents: values.maxBufferedEvents,
+      timeZone: values.timeZone ?? localTimeZone(),
+      db: { value: values.db, source: sources.db },
+      syncWrites: values.syncWrites,
+      budgetRules: values.budgets,
+      retention:
+        options.retention === false
+          ? undefined
+          : (options.retention ?? retentionFromSettings(values)),
+    },
+  );
 }
 
 class RecordingMeter implements Meter {
   readonly enabled = true;
-  private pending: RecordInput[] = [];
+  private pending: PendingInput[] = [];
   private drainScheduled = false;
   private closed = false;
   private readonly window: LiveWindow;
   private readonly channels: SinkChannel[];
+  private readonly ledger: LedgerWriter | undefined;
+  private readonly ledgerStore: UsageStore | Promise<UsageStore> | undefined;
+  private readonly syncWrites: boolean;
+  private readonly sessions: SessionRegistry;
+  private readonly stopHooks: Array<() => void> = [];
   private readonly diagnostics: Diagnostics;
   private readonly staticAttribution: Attribution | undefined;
   private readonly pricing: EventPricer | undefined;
   private readonly timeZone: string;
   private readonly now: () => number;
+  private readonly instrumentations: readonly MeterInstrumentation[] | undefined;
   private readonly health = { recorded: 0, corrected: 0, priced: 0, unpriced: 0 };
   private readonly drainBound = () => this.drain();
+  private readonly budgetManager: BudgetManager | undefined;
+  readonly budgets: MeterBudgetsView | undefined;
 
   constructor(
     options: MeterOptions,
-    settings: { maxHistory: number; maxBufferedEvents: number; timeZone: string },
+    settings: {
+      maxHistory: number;
+      maxBufferedEvents: number;
+      timeZone: string;
+      db: { value: string; source: ConfigSource };
+      syncWrites: boolean;
+      budgetRules?: unknown[] | undefined;
+      retention: RetentionPolicy | undefined;
+    },
   ) {
     this.diagnostics = new Diagnostics(options.diagnostics ?? consoleDiagnostics);
     this.window = new LiveWindow(settings.maxHistory);
     this.timeZone = settings.timeZone;
     this.now = options.now ?? Date.now;
-    this.pricing = options.pricing;
+    this.pricing = options.pricing === false ? undefined : options.pricing;
+    this.instrumentations = options.instrumentations;
     this.staticAttribution =
       options.attributes === undefined ? undefined : toAttribution(options.attributes);
     const sinks: UsageSink[] = (options.sinks ?? []).map((sink, index) =>
       typeof sink === "function" ? callbackSink(sink, index) : sink,
     );
-    if (options.store !== undefined) sinks.unshift(storeSink(options.store));
     this.channels = sinks.map(
       (sink, index) =>
         new SinkChannel(sink, {
@@ -123,13 +208,77 @@ class RecordingMeter implements Meter {
           diagnostics: this.diagnostics,
         }),
     );
+    const configContext = options.configContext ?? {};
+    this.ledgerStore = resolveLedgerStore(options, settings.db, {
+      env: configContext.env ?? process.env,
+      cwd: configContext.cwd ?? process.cwd(),
+      diagnostics: this.diagnostics,
+    });
+    this.syncWrites = settings.syncWrites;
+    if (this.ledgerStore !== undefined) {
+      const ledger = new LedgerWriter(this.ledgerStore, {
+        maxBuffered: settings.maxBufferedEvents,
+        diagnostics: this.diagnostics,
+      });
+      this.ledger = ledger;
+      this.stopHooks.push(
+        registerExitFlush({
+          sync: () => {
+            this.drain();
+            ledger.flushSync();
+          },
+          async: () => this.flush(),
+          hasPending: () => this.pending.length > 0 || ledger.pending > 0,
+        }),
+      );
+      if (settings.retention !== undefined) {
+        this.stopHooks.push(
+          scheduleRetention(this.ledgerStore, settings.retention, this.diagnostics),
+        );
+      }
+    }
+    this.budgetManager = createBudgetManager({
+      budgets: options.budgets,
+      settingRules: settings.budgetRules,
+      store: this.ledgerStore,
+      pricer: this.pricing,
+      diagnostics: this.diagnostics,
+      now: this.now,
+      timeZone: settings.timeZone,
+      flushLedger: async () => {
+        this.drain();
+        await this.ledger?.flush();
+      },
+    });
+    const budgetManager = this.budgetManager;
+    if (budgetManager !== undefined) {
+      this.budgets = {
+        status: () => {
+          this.drain();
+          return budgetManager.status();
+        },
+        checkAlerts: async () => {
+          await this.flush();
+          await budgetManager.checkAlerts();
+        },
+        activeReservations: () => budgetManager.ledger.activeReservations(this.now()),
+      };
+      this.stopHooks.push(() => budgetManager.close());
+    }
+    this.sessions = new SessionRegistry(
+      { summarize: (id) => this.summarizeSession(id), now: this.now },
+      options.sessionTtlMs,
+    );
   }
 
   track<T>(info: TrackInfo, fn: (tracker: Tracker) => T): T {
-    const tracker = new ActiveTracker(info, this.submitBound);
+    // Before anything else: a call over an enforced budget must not start at all.
+    const checked = this.budgetManager === undefined ? info : this.reserveBudget(info);
+    const calls = this.capture(checked, "start");
+    const tracker = new ActiveTracker(checked, this.submitBound, calls);
     let result: T;
     try {
-      result = fn(tracker);
+      result = calls === undefined ? fn(tracker) : runInCapturedContexts(calls, () => fn(tracker));
     } catch (error) {
       tracker.setError(error);
       tracker.end();
@@ -153,7 +302,21 @@ class RecordingMeter implements Meter {
   }
 
   start(info: TrackInfo): TrackerHandle {
-    return new ActiveTracker(info, this.submitBound);
+    const checked = this.budgetManager === undefined ? info : this.reserveBudget(info);
+    return new ActiveTracker(checked, this.submitBound, this.capture(checked, "start"));
+  }
+
+  // Reserves the call's estimate (throws BudgetExceededError); the reservation rides with the event.
+  private reserveBudget(info: TrackInfo): TrackInfo {
+    const manager = this.budgetManager!;
+    const attribution = mergeAttribution(
+      mergeAttribution(this.staticAttribution, currentAttribution()),
+      toAttribution(info),
+    );
+    const id = info.id ?? randomUUID();
+    const reservation = manager.reserve({ ...attribution, ...info, ...attribution }, id);
+    if (reservation === undefined) return info;
+    return { ...info, id, budgetReservation: reservation } as TrackInfo;
   }
 
   record(event: RecordInput): void {
@@ -216,12 +379,19 @@ class RecordingMeter implements Meter {
       droppedBySink[channel.name] = channel.dropped;
       sinkFailures[channel.name] = channel.failures;
     }
+    if (this.ledger !== undefined) {
+      droppedBySink.ledger = this.ledger.dropped;
+      sinkFailures.ledger = this.ledger.failures;
+    }
     return { ...this.health, droppedBySink, sinkFailures };
   }
 
   async flush(options: { timeoutMs?: number } = {}): Promise<void> {
     this.drain();
-    const idle = Promise.all(this.channels.map((channel) => channel.whenIdle())).then(() => {});
+    const idle = Promise.all([
+      ...this.channels.map((channel) => channel.whenIdle()),
+      this.ledger?.flush(),
+    ]).then(() => this.budgetManager?.idle());
     if (options.timeoutMs === undefined) return idle;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
@@ -240,15 +410,58 @@ class RecordingMeter implements Meter {
   async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
     await this.flush(options);
     this.closed = true;
-    await Promise.all(this.channels.map((channel) => channel.close()));
+    for (const stop of this.stopHooks.splice(0)) stop();
+    this.sessions.closeAll();
+    await Promise.all([...this.channels.map((channel) => channel.close()), this.ledger?.close()]);
+  }
+
+  session(id?: string, options?: SessionOptions): MeterSession {
+    return this.sessions.session(id, options);
+  }
+
+  private async summarizeSession(sessionId: string): Promise<SessionSummary> {
+    await this.flush();
+    const store = await this.ledgerStore;
+    const [fromLedger] =
+      store === undefined ? [] : await store.listSessions({ filter: { sessionId }, limit: 1 });
+    if (fromLedger !== undefined) return fromLedger;
+    // No ledger (or nothing stored yet): the live window is what this process knows.
+    const events = [...this.window].filter((event) => event.sessionId === sessionId);
+    const times = events.map((event) => event.timestamp).sort();
+    const { totals } = aggregateEvents(events, { timeZone: "UTC" });
+    return {
+      sessionId,
+      startedAt: times[0] ?? "",
+      lastActivityAt: times[times.length - 1] ?? "",
+      ...totals,
+    };
   }
 
   // Runs on the caller's stack: capture attribution, queue, schedule. Nothing else.
-  private submit(event: RecordInput): void {
+  private submit(event: PendingInput): void {
     if (this.closed) return;
     const attribution = currentAttribution();
-    if (attribution !== undefined) (event as { context?: Attribution }).context = attribution;
+    if (attribution !== undefined) event.context = attribution;
+    // A tracked call captured its instrumentation context when it started; a recorded one, now.
+    if (event.instrumentationCalls === undefined) {
+      const calls = this.capture(event, "record");
+      if (calls !== undefined) event.instrumentationCalls = calls;
+    }
     this.pending.push(event);
+    if (this.syncWrites && this.ledger !== undefined) {
+      // The caller asked to lose nothing: enrich and write now, before returning.
+      this.drain();
+      if (!this.ledger.flushSync()) {
+        this.diagnostics.once(
+          "sync-write-failed",
+          "warn",
+          this.ledger.canWriteSync
+            ? "a synchronous ledger write failed; the event stays buffered and is retried"
+            : "syncWrites needs a store that can write synchronously (SQLite); events are written in the background",
+        );
+      }
+      return;
+    }
     if (!this.drainScheduled) {
       this.drainScheduled = true;
       setImmediate(this.drainBound);
@@ -257,6 +470,44 @@ class RecordingMeter implements Meter {
 
   private readonly submitBound = (event: RecordInput) => this.submit(event);
 
+  // Free when nothing is registered: one array read and a length check.
+  private capture(input: RecordInput, phase: CallStart["phase"]): CapturedCall[] | undefined {
+    const instrumentations = this.instrumentations ?? registeredInstrumentations();
+    if (instrumentations.length === 0) return undefined;
+    return captureCalls(
+      instrumentations,
+      {
+        provider: input.provider,
+        model: input.model,
+        operation: input.operation,
+        kind: input.kind,
+        phase,
+      },
+      (instrumentation, error) =>
+        this.diagnostics.once(
+          `instrumentation-capture:${instrumentation.name}`,
+          "warn",
+          `instrumentation "${instrumentation.name}" failed to capture a call's context; the call goes on without it`,
+          error,
+        ),
+    );
+  }
+
+  private finishInstrumentations(event: UsageEvent, calls: readonly CapturedCall[]): void {
+    for (const { instrumentation, captured } of calls) {
+      try {
+        instrumentation.finish(event, captured);
+      } catch (error) {
+        this.diagnostics.once(
+          `instrumentation-finish:${instrumentation.name}`,
+          "warn",
+          `instrumentation "${instrumentation.name}" failed to export a call (reported once)`,
+          error,
+        );
+      }
+    }
+  }
+
   // Off the caller's stack: validate, attribute, price, then hand to the window and the sinks.
   private drain(): void {
     this.drainScheduled = false;
@@ -264,26 +515,35 @@ class RecordingMeter implements Meter {
     const batch = this.pending;
     this.pending = [];
     for (const input of batch) {
+      const calls = input.instrumentationCalls;
+      const reservation = input.budgetReservation;
       const event = this.enrich(input);
+      this.budgetManager?.settle(reservation, event);
       this.window.add(event);
+      this.ledger?.push(event);
+      this.sessions.touch(event.sessionId);
       for (const channel of this.channels) channel.push(event);
+      if (calls !== undefined) this.finishInstrumentations(event, calls);
     }
   }
 
-  private enrich(input: RecordInput & { context?: Attribution }): UsageEvent {
-    const { context, timestamp, ...fields } = input;
-    const attribution = mergeAttribution(
-      mergeAttribution(this.staticAttribution, context),
-      toAttribution(fields),
-    );
-    const raw = {
-      ...fields,
-      ...attribution,
-      timestamp:
-        timestamp instanceof Date || typeof timestamp === "number"
-          ? new Date(timestamp).toISOString()
-          : timestamp,
-    };
+  private enrich(input: PendingInput): UsageEvent {
+    // One pass: event fields are kept, the meter's hidden fields skipped, anything else is a free
+    // attribute given inline (`{ feature: "chat" }`).
+    const raw: Record<string, unknown> = {};
+    let inlineAttributes: Record<string, unknown> | undefined;
+    for (const key of Object.keys(input)) {
+      if (HIDDEN_INPUT_FIELDS.has(key)) continue;
+      const value = (input as Record<string, unknown>)[key];
+      if (USAGE_EVENT_FIELDS.has(key)) raw[key] = value;
+      else {
+        inlineAttributes ??= {};
+        inlineAttributes[key] = value;
+      }
+    }
+    // Attribution: the call's own fields win over the context's, which win over the static ones.
+    applyAttribution(raw, input.context, inlineAttributes);
+    applyAttribution(raw, this.staticAttribution, undefined);
     const { event, problems } = normalizeUsageEvent(raw, { nowMs: this.now() });
     this.health.recorded += 1;
     if (problems.length > 0) {
@@ -328,6 +588,62 @@ class RecordingMeter implements Meter {
   }
 }
 
+// The bundled catalog, the user's price file and aliases; a bad price file is a ConfigError.
+function defaultPricing(
+  options: MeterOptions,
+  pricesFile: string | undefined,
+): EventPricer | false | undefined {
+  if (options.pricing !== undefined) return options.pricing;
+  let custom: ReturnType<typeof loadCustomPriceFile> | undefined;
+  if (pricesFile !== undefined) {
+    try {
+      custom = loadCustomPriceFile(
+        resolvePath(options.configContext?.cwd ?? process.cwd(), pricesFile),
+      );
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
+  return createPriceBook({
+    ...(custom === undefined ? {} : { customPrices: custom.entries }),
+    aliases: { ...custom?.aliases, ...options.modelAliases },
+    ...(options.diagnostics === undefined ? {} : { diagnostics: options.diagnostics }),
+  });
+}
+
+/** Fields the meter carries from the caller's stack to `drain`; never part of the event. */
+const HIDDEN_INPUT_FIELDS = new Set([
+  "context",
+  "instrumentationCalls",
+  "budgetReservation",
+  "estimate",
+]);
+
+const ATTRIBUTION_KEYS = [
+  "tenantId",
+  "userId",
+  "sessionId",
+  "conversationId",
+  "organizationId",
+] as const;
+
+/** Fills `raw`'s missing attribution from `outer`, and merges free attributes under `raw`'s own. */
+function applyAttribution(
+  raw: Record<string, unknown>,
+  outer: Attribution | undefined,
+  inlineAttributes: Record<string, unknown> | undefined,
+): void {
+  if (outer !== undefined) {
+    for (const key of ATTRIBUTION_KEYS) {
+      if (raw[key] === undefined && outer[key] !== undefined) raw[key] = outer[key];
+    }
+  }
+  const own = raw.attributes as Record<string, unknown> | undefined;
+  if (outer?.attributes !== undefined || inlineAttributes !== undefined) {
+    raw.attributes = { ...outer?.attributes, ...inlineAttributes, ...own };
+  }
+}
+
 function withKind(event: RecordInput, kind: UsageKind): RecordInput {
   return { ...event, kind };
 }
@@ -365,16 +681,5 @@ function callbackSink(callback: UsageCallback, index: number): UsageSink {
     async write(events) {
       for (const event of events) await callback(event);
     },
-  };
-}
-
-function storeSink(store: UsageStore): UsageSink {
-  return {
-    name: "ledger",
-    maxAttempts: 5,
-    async write(events) {
-      await store.append(events);
-    },
-    close: () => store.close(),
   };
 }

@@ -1,5 +1,6 @@
 import type { UsageStats } from "../stats/usage-stats.ts";
-import type { Meter, MeterHealth, Tracker, TrackerHandle } from "./types.ts";
+import type { SessionSummary } from "../store/usage-store.ts";
+import type { Meter, MeterHealth, MeterSession, Tracker, TrackerHandle } from "./types.ts";
 
 function nothing(): void {}
 
@@ -53,6 +54,30 @@ const EMPTY_HEALTH: MeterHealth = Object.freeze({
   unpriced: 0,
 });
 
+function emptySessionSummary(sessionId: string): SessionSummary {
+  const {
+    period: _period,
+    filters: _filters,
+    byProvider: _p,
+    byModel: _m,
+    byTenant: _t,
+    byUser: _u,
+    errorsByType: _e,
+    ...totals
+  } = emptyStats();
+  return { sessionId, startedAt: "", lastActivityAt: "", ...totals };
+}
+
+const NOOP_SESSION: MeterSession = Object.freeze({
+  id: "",
+  startedAt: "",
+  lastActivityAt: "",
+  closed: true,
+  run: <T>(fn: () => T): T => fn(),
+  stats: () => Promise.resolve(emptySessionSummary("")),
+  close: nothing,
+});
+
 const NOOP_METER: Meter = Object.freeze({
   enabled: false,
   track: <T>(_info: unknown, fn: (tracker: Tracker) => T): T => fn(NOOP_TRACKER),
@@ -73,6 +98,7 @@ const NOOP_METER: Meter = Object.freeze({
   getHealth: () => EMPTY_HEALTH,
   flush: () => Promise.resolve(),
   shutdown: () => Promise.resolve(),
+  session: () => NOOP_SESSION,
 });
 
 /** The disabled meter: records nothing, allocates nothing per call; `track` just calls `fn`. */

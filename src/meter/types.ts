@@ -1,5 +1,8 @@
 import type { ResolvedPeriod, UsageFilter, UsageStats } from "../stats/usage-stats.ts";
+import type { SessionSummary } from "../store/usage-store.ts";
 import type { CostBreakdown, PriceSource, TokenUsage, UsageEvent } from "../usage/usage-event.ts";
+import type { BudgetStatus } from "../budgets/budget-manager.ts";
+import type { CallEstimate } from "../budgets/estimate-call.ts";
 import type { AttributionInput } from "./attribution.ts";
 
 /** What a call is, known before it runs. Attribution given here wins over the context's. */
@@ -13,6 +16,21 @@ export interface TrackInfo extends AttributionInput {
   region?: string;
   /** Your own id for the event, for idempotency across retries of `record`. */
   id?: string;
+  /**
+   * What the call will use, for enforced budgets (a function is only called when a budget applies).
+   * Without it the call is reserved at the budgets' default output tokens.
+   */
+  estimate?: CallEstimate | (() => CallEstimate);
+}
+
+/** `meter.budgets`: the standing of the meter's budgets, read from the ledger. */
+export interface MeterBudgetsView {
+  /** Every rule in force with its spend, remaining, projection and state. */
+  status(): BudgetStatus[];
+  /** Evaluates alerts for every rule now and waits until they are delivered. */
+  checkAlerts(): Promise<void>;
+  /** Reservations of calls still in flight (all processes sharing the ledger). */
+  activeReservations(): number;
 }
 
 /** Token counts and non-token units for `tracker.setUsage()`. */
@@ -128,6 +146,8 @@ export interface MeterHealth {
 /** The meter: the one place that records, enriches and hands usage to sinks. */
 export interface Meter {
   readonly enabled: boolean;
+  /** Present when the meter has budgets (options, the `budgets` setting or rules in its ledger). */
+  readonly budgets?: MeterBudgetsView;
   /**
    * Measures `fn` (sync or async) as one call. Its return value passes through; a thrown error is
    * recorded and re-thrown unchanged.
@@ -156,4 +176,34 @@ export interface Meter {
   flush(options?: { timeoutMs?: number }): Promise<void>;
   /** Flushes, then closes the sinks. The meter records nothing afterwards. */
   shutdown(options?: { timeoutMs?: number }): Promise<void>;
+  /**
+   * Opens (or returns the open) session `id` (a new id when omitted). Calls made inside
+   * `session.run()` carry its `sessionId`; `session.stats()` reads its aggregates from the ledger.
+   *
+   * @example
+   * const session = meter.session("build-42");
+   * await session.run(() => agent.run(task));
+   * console.log((await session.stats()).totalCostUsd);
+   */
+  session(id?: string, options?: SessionOptions): MeterSession;
+}
+
+export interface SessionOptions {
+  /** Idle time after which the session is closed. Default 30 minutes. */
+  ttlMs?: number;
+}
+
+/** A group of calls sharing a `sessionId`. */
+export interface MeterSession {
+  readonly id: string;
+  /** ISO 8601: when this handle was opened, and the latest activity seen by this process. */
+  readonly startedAt: string;
+  readonly lastActivityAt: string;
+  /** True after `close()` or once idle longer than its TTL. */
+  readonly closed: boolean;
+  /** Runs `fn` with this session's id in the attribution context (across `await`). */
+  run<T>(fn: () => T): T;
+  /** The session's aggregates (requests, tokens, cost, latency) from the ledger, after a flush. */
+  stats(): Promise<SessionSummary>;
+  close(): void;
 }

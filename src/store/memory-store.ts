@@ -11,7 +11,7 @@ export function createMemoryStore(): UsageStore {
     for (const event of eventsById.values()) if (matchesFilter(event, filter)) yield event;
   }
 
-  return {
+  const store: UsageStore = {
     async append(events) {
       let inserted = 0;
       for (const event of events) {
@@ -32,7 +32,10 @@ export function createMemoryStore(): UsageStore {
       for (const event of selected(options.filter ?? {})) {
         if (event.sessionId === undefined) continue;
         let list = bySession.get(event.sessionId);
-        if (list === undefined) bySession.set(event.sessionId, (list = []));
+        if (list === undefined) {
+          list = [];
+          bySession.set(event.sessionId, list);
+        }
         list.push(event);
       }
       const sessions: SessionSummary[] = [];
@@ -62,6 +65,29 @@ export function createMemoryStore(): UsageStore {
       list.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
       yield* list;
     },
+    async enforceRetention(policy) {
+      let deleted = 0;
+      if (policy.maxAgeMs !== undefined) {
+        deleted += await store.delete({ untilMs: (policy.nowMs ?? Date.now()) - policy.maxAgeMs });
+      }
+      if (policy.maxBytes !== undefined) {
+        // Approximate size: the events as JSON. Oldest go first.
+        let size = 0;
+        for (const event of eventsById.values()) size += JSON.stringify(event).length;
+        const oldestFirst = [...eventsById.values()].sort((a, b) =>
+          a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0,
+        );
+        for (const event of oldestFirst) {
+          if (size <= policy.maxBytes) break;
+          size -= JSON.stringify(event).length;
+          eventsById.delete(event.id);
+          deleted += 1;
+        }
+        return { deleted, sizeBytes: size };
+      }
+      return { deleted };
+    },
     async close() {},
   };
+  return store;
 }

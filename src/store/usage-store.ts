@@ -39,5 +39,33 @@ export interface UsageStore {
   delete(filter: UsageFilter): Promise<number>;
   /** Every event in `filter`, oldest first, without holding them all in memory. */
   events(filter?: UsageFilter): AsyncIterable<UsageEvent>;
+  /**
+   * Deletes the oldest events until the policy holds: nothing older than `maxAgeMs`, and (where
+   * the store can measure itself) no more than `maxBytes` used. Works in small batches so that
+   * writers are never locked out for long.
+   */
+  enforceRetention(policy: RetentionPolicy): Promise<RetentionResult>;
+  /**
+   * Appends synchronously, for stores that can (SQLite): used by `syncWrites` and to flush at
+   * process exit, when asynchronous work no longer runs. Same contract as `append`.
+   */
+  appendSync?(events: readonly UsageEvent[]): number;
   close(): Promise<void>;
+}
+
+/** How much history a ledger keeps. Absent limits are not enforced. */
+export interface RetentionPolicy {
+  /** Events older than this (by their timestamp) are deleted. */
+  maxAgeMs?: number;
+  /** The store's data is kept under this many bytes, oldest events deleted first. */
+  maxBytes?: number;
+  /** The clock, in ms since the epoch. Default `Date.now()`. */
+  nowMs?: number;
+}
+
+export interface RetentionResult {
+  /** Events deleted. */
+  deleted: number;
+  /** The store's size in bytes afterwards, when it can tell. */
+  sizeBytes?: number;
 }

@@ -35,16 +35,6 @@ const COST_UNITS = new Set([
   "page",
   "characters",
 ]);
-const KNOWN_FIELDS = new Set<string>([
-  ...COUNT_FIELDS,
-  ...MEASURE_FIELDS,
-  ...STRING_FIELDS,
-  ...BOOLEAN_FIELDS,
-  "kind",
-  "attributes",
-  "costBreakdown",
-  "priceSource",
-]);
 
 const DEFAULT_OPERATION: Record<UsageKind, string> = {
   llm: "chat",
@@ -79,111 +69,163 @@ export function normalizeUsageEvent(
 
   const event = {} as UsageEvent;
   const target = event as unknown as Record<string, unknown>;
+  let timestamp: unknown;
 
-  for (const field of STRING_FIELDS) {
+  // One pass over the fields present: events carry a handful of the ~40 possible fields.
+  for (const field of Object.keys(source)) {
     const value = source[field];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== "string") {
-      problems.push(`${field}: expected a string, got ${typeof value}; dropped`);
+    const fieldKind = FIELD_KINDS.get(field);
+    if (fieldKind === undefined) {
+      problems.push(`${field}: not a usage event field; ignored`);
       continue;
     }
-    const limit =
-      field === "errorMessage" || field === "timestamp" ? MAX_TEXT_LENGTH : MAX_STRING_LENGTH;
-    if (value.length > limit) {
-      problems.push(`${field}: longer than ${limit} characters; truncated`);
-      target[field] = value.slice(0, limit);
-    } else if (value.length > 0) {
-      target[field] = value;
-    }
-  }
-
-  for (const field of COUNT_FIELDS) {
-    const value = source[field];
     if (value === undefined || value === null) continue;
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-      problems.push(
-        `${field}: expected a non-negative finite number, got ${String(value)}; dropped`,
-      );
-      continue;
+    switch (fieldKind) {
+      case "string":
+        if (typeof value !== "string") {
+          problems.push(`${field}: expected a string, got ${typeof value}; dropped`);
+        } else if (
+          value.length > (field === "errorMessage" ? MAX_TEXT_LENGTH : MAX_STRING_LENGTH)
+        ) {
+          const limit = field === "errorMessage" ? MAX_TEXT_LENGTH : MAX_STRING_LENGTH;
+          problems.push(`${field}: longer than ${limit} characters; truncated`);
+          target[field] = value.slice(0, limit);
+        } else if (value.length > 0) {
+          target[field] = value;
+        }
+        break;
+      case "count":
+        if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+          problems.push(
+            `${field}: expected a non-negative finite number, got ${String(value)}; dropped`,
+          );
+        } else if (!Number.isInteger(value)) {
+          problems.push(`${field}: ${value} is not a whole number; rounded`);
+          target[field] = Math.round(value);
+        } else {
+          target[field] = value;
+        }
+        break;
+      case "measure":
+        if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+          problems.push(
+            `${field}: expected a non-negative finite number, got ${String(value)}; dropped`,
+          );
+        } else {
+          target[field] = value;
+        }
+        break;
+      case "boolean":
+        if (typeof value !== "boolean") {
+          problems.push(`${field}: expected true or false, got ${String(value)}; dropped`);
+        } else {
+          target[field] = value;
+        }
+        break;
+      case "timestamp":
+        timestamp = value;
+        break;
+      case "kind":
+        if (USAGE_KINDS.includes(value as UsageKind)) {
+          event.kind = value as UsageKind;
+        } else {
+          problems.push(
+            `kind: expected one of ${USAGE_KINDS.join(", ")}, got ${String(value)}; used "other"`,
+          );
+          event.kind = "other";
+        }
+        break;
+      case "priceSource":
+        if (PRICE_SOURCES.includes(value as PriceSource)) {
+          event.priceSource = value as PriceSource;
+        } else {
+          problems.push(`priceSource: expected one of ${PRICE_SOURCES.join(", ")}; dropped`);
+        }
+        break;
+      case "attributes": {
+        const attributes = cleanAttributes(value, problems);
+        if (attributes !== undefined) event.attributes = attributes;
+        break;
+      }
+      case "costBreakdown": {
+        const breakdown = cleanBreakdown(value, problems);
+        if (breakdown !== undefined) event.costBreakdown = breakdown;
+        break;
+      }
     }
-    if (!Number.isInteger(value)) {
-      problems.push(`${field}: ${value} is not a whole number; rounded`);
-      target[field] = Math.round(value);
-    } else {
-      target[field] = value;
-    }
   }
 
-  for (const field of MEASURE_FIELDS) {
-    const value = source[field];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-      problems.push(
-        `${field}: expected a non-negative finite number, got ${String(value)}; dropped`,
-      );
-      continue;
-    }
-    target[field] = value;
-  }
-
-  for (const field of BOOLEAN_FIELDS) {
-    const value = source[field];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== "boolean") {
-      problems.push(`${field}: expected true or false, got ${String(value)}; dropped`);
-      continue;
-    }
-    target[field] = value;
-  }
-
-  const kind = source.kind;
-  if (kind === undefined || kind === null) {
-    event.kind = "llm";
-  } else if (USAGE_KINDS.includes(kind as UsageKind)) {
-    event.kind = kind as UsageKind;
-  } else {
-    problems.push(
-      `kind: expected one of ${USAGE_KINDS.join(", ")}, got ${String(kind)}; used "other"`,
-    );
-    event.kind = "other";
-  }
-
-  const priceSource = source.priceSource;
-  if (priceSource !== undefined && priceSource !== null) {
-    if (PRICE_SOURCES.includes(priceSource as PriceSource)) {
-      event.priceSource = priceSource as PriceSource;
-    } else {
-      problems.push(`priceSource: expected one of ${PRICE_SOURCES.join(", ")}; dropped`);
-    }
-  }
-
-  const attributes = cleanAttributes(source.attributes, problems);
-  if (attributes !== undefined) event.attributes = attributes;
-  const breakdown = cleanBreakdown(source.costBreakdown, problems);
-  if (breakdown !== undefined) event.costBreakdown = breakdown;
-
-  for (const key of Object.keys(source)) {
-    if (!KNOWN_FIELDS.has(key)) problems.push(`${key}: not a usage event field; ignored`);
-  }
-
-  fillDefaults(event, options.nowMs, problems);
+  event.kind ??= "llm";
+  event.timestamp = normalizeTimestamp(timestamp, options.nowMs, problems);
+  fillDefaults(event);
   checkConsistency(event, problems);
   return { event, problems };
 }
 
-function fillDefaults(event: UsageEvent, nowMs: number | undefined, problems: string[]): void {
-  event.id ??= randomUUID();
-  if (event.timestamp === undefined) {
-    event.timestamp = new Date(nowMs ?? Date.now()).toISOString();
-  } else {
-    const time = Date.parse(event.timestamp);
-    if (Number.isNaN(time)) {
-      problems.push(`timestamp: "${event.timestamp}" is not a date; used the current time`);
-      event.timestamp = new Date(nowMs ?? Date.now()).toISOString();
-    } else {
-      event.timestamp = new Date(time).toISOString();
-    }
+type FieldKind =
+  | "string"
+  | "count"
+  | "measure"
+  | "boolean"
+  | "timestamp"
+  | "kind"
+  | "priceSource"
+  | "attributes"
+  | "costBreakdown";
+
+const FIELD_KINDS = new Map<string, FieldKind>([
+  ...STRING_FIELDS.map((field) => [field, "string"] as const),
+  ...COUNT_FIELDS.map((field) => [field, "count"] as const),
+  ...MEASURE_FIELDS.map((field) => [field, "measure"] as const),
+  ...BOOLEAN_FIELDS.map((field) => [field, "boolean"] as const),
+  ["timestamp", "timestamp"],
+  ["kind", "kind"],
+  ["priceSource", "priceSource"],
+  ["attributes", "attributes"],
+  ["costBreakdown", "costBreakdown"],
+]);
+
+/** Every field name of `UsageEvent`. */
+export const USAGE_EVENT_FIELDS: ReadonlySet<string> = new Set(FIELD_KINDS.keys());
+
+const CANONICAL_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** An ISO 8601 string in UTC from an ISO string, epoch ms or a Date; now when absent or invalid. */
+function normalizeTimestamp(value: unknown, nowMs: number | undefined, problems: string[]): string {
+  if (value === undefined || value === null) return isoString(nowMs ?? Date.now());
+  let time = Number.NaN;
+  if (typeof value === "string") {
+    time = value.length <= MAX_TEXT_LENGTH ? Date.parse(value) : Number.NaN;
+    // Already canonical (as the meter and exports write it): keep the string as it is.
+    if (!Number.isNaN(time) && CANONICAL_TIMESTAMP.test(value)) return value;
+  } else if (typeof value === "number") {
+    time = value;
+  } else if (value instanceof Date) {
+    time = value.getTime();
   }
+  if (!Number.isFinite(time) || Math.abs(time) > 8.64e15) {
+    const shown = String(value).slice(0, 64);
+    problems.push(`timestamp: "${shown}" is not a date; used the current time`);
+    return new Date(nowMs ?? Date.now()).toISOString();
+  }
+  return isoString(time);
+}
+
+// Events recorded in the same millisecond share their timestamp string: formatting it is the
+// costliest step of normalizing a clean event, so the last one is remembered.
+let lastIsoTime = Number.NaN;
+let lastIsoString = "";
+
+function isoString(time: number): string {
+  if (time !== lastIsoTime) {
+    lastIsoString = new Date(time).toISOString();
+    lastIsoTime = time;
+  }
+  return lastIsoString;
+}
+
+function fillDefaults(event: UsageEvent): void {
+  event.id ??= timeOrderedId(Date.now());
   event.operation ??= DEFAULT_OPERATION[event.kind];
   event.provider = event.provider?.trim().toLowerCase() || "unknown";
   event.model ??= "unknown";
@@ -279,3 +321,20 @@ function cleanBreakdown(value: unknown, problems: string[]): CostBreakdown | und
   }
   return count === 0 ? undefined : result;
 }
+
+/**
+ * A UUID version 7 (RFC 9562): 48 bits of milliseconds, then randomness. Ids that grow with time
+ * keep the ledger's unique-id index appending at its end, which makes ingest several times faster
+ * than random (v4) ids.
+ */
+function timeOrderedId(nowMs: number): string {
+  if (nowMs !== lastIdTime) {
+    const time = nowMs.toString(16).padStart(12, "0").slice(-12);
+    lastIdPrefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+    lastIdTime = nowMs;
+  }
+  return lastIdPrefix + randomUUID().slice(15);
+}
+
+let lastIdTime = Number.NaN;
+let lastIdPrefix = "";

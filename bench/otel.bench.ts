@@ -1,0 +1,286 @@
+// What the OpenTelemetry path adds per call: OTel off (nothing registered), on (real SDK providers
+// with span + metrics + log per call), and side by side with @opentelemetry/instrumentation-openai.
+// Run: node_modules/.bin/node bench/otel.bench.ts
+//
+// Each OpenAI variant runs in its own child process: the peer instrumentation patches the `openai`
+// module for the whole process, so variants must not share one.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { metrics } from "@opentelemetry/api";
+import { logs } from "@opentelemetry/api-logs";
+import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
+import {
+  AggregationTemporality,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from "@opentelemetry/sdk-metrics";
+import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { createMeter } from "../src/meter/create-meter.ts";
+import type { Meter } from "../src/meter/types.ts";
+import { median, nanosecondsPerCall, printTable } from "./measure.ts";
+
+// An empty directory and environment: no .llmeter/config.json or LLMETER_* variable applies,
+// and no ledger: we measure the OpenTelemetry path, not SQLite.
+const emptyDirectory = mkdtempSync(join(tmpdir(), "llmeter-otel-bench-"));
+process.on("exit", () => rmSync(emptyDirectory, { recursive: true, force: true }));
+const quiet = {
+  configContext: { env: {}, cwd: emptyDirectory },
+  store: false as const,
+  diagnostics: () => {},
+};
+const info = { provider: "openai", model: "gpt-4o-mini" };
+const CALLER_OPTIONS = { iterations: 50_000, runs: 7, batch: 5_000 };
+
+/** What the discarding exporters were handed, to show that each variant really exported. */
+const exported = { spans: 0, logs: 0 };
+
+/** Exporters that count and drop everything: we measure our work, not a network. */
+function discard(signal?: "spans" | "logs") {
+  return {
+    export: (items: unknown[], done: (result: { code: number }) => void) => {
+      if (signal !== undefined) exported[signal] += items.length;
+      done({ code: 0 });
+    },
+    shutdown: () => Promise.resolve(),
+    forceFlush: () => Promise.resolve(),
+  };
+}
+
+/** Registers real SDK providers globally, as an application's OpenTelemetry setup does. */
+function registerSdk(): () => Promise<void> {
+  const tracerProvider = new NodeTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(discard("spans") as never, { maxQueueSize: 100_000 })],
+  });
+  tracerProvider.register();
+  const meterProvider = new MeterProvider({
+    readers: [
+      new PeriodicExportingMetricReader({
+        exporter: {
+          ...discard(),
+          selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
+        } as never,
+        exportIntervalMillis: 1000,
+      }),
+    ],
+  });
+  metrics.setGlobalMeterProvider(meterProvider);
+  const loggerProvider = new LoggerProvider({
+    processors: [
+      new BatchLogRecordProcessor({ exporter: discard("logs") as never, maxQueueSize: 100_000 }),
+    ],
+  });
+  logs.setGlobalLoggerProvider(loggerProvider);
+  return async () => {
+    await Promise.all([
+      tracerProvider.shutdown(),
+      meterProvider.shutdown(),
+      loggerProvider.shutdown(),
+    ]);
+  };
+}
+
+/** CPU time of the process per call, the caller's part and the background work (span, metrics,
+ * log) the call causes alike. CPU time, not wall time: benchmarks share a busy machine. */
+async function cpuNanosecondsPerCall(meter: Meter, calls = 20_000, runs = 7): Promise<number> {
+  const results: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const before = process.cpuUsage();
+    for (let index = 0; index < calls; index++)
+      meter.track(info, (tracker) => tracker.setTokens({ inputTokens: 100, outputTokens: 20 }));
+    await meter.flush();
+    const used = process.cpuUsage(before);
+    results.push(((used.user + used.system) * 1000) / calls);
+  }
+  return median(results);
+}
+
+async function meterSection(): Promise<void> {
+  const track = (meter: Meter) => () =>
+    meter.track(info, (tracker) => tracker.setTokens({ inputTokens: 100, outputTokens: 20 }));
+  const rows: Array<Record<string, string>> = [];
+  const add = (variant: string, caller: number, total: number) =>
+    rows.push({
+      variant,
+      "caller wall ns/call": caller.toFixed(0),
+      "CPU ns/call (caller + background)": total.toFixed(0),
+    });
+
+  const plain = createMeter({ ...quiet, instrumentations: [] });
+  add(
+    "llmeter, no OTel instrumentation",
+    await nanosecondsPerCall(track(plain), CALLER_OPTIONS),
+    await cpuNanosecondsPerCall(plain),
+  );
+
+  const { enableOtel } = await import("../src/otel/index.ts");
+  enableOtel();
+  const otelOff = createMeter(quiet);
+  add(
+    "llmeter/otel imported, no provider registered",
+    await nanosecondsPerCall(track(otelOff), CALLER_OPTIONS),
+    await cpuNanosecondsPerCall(otelOff),
+  );
+
+  const shutdown = registerSdk();
+  const otelOn = createMeter(quiet);
+  add(
+    "llmeter/otel + SDK providers (span + 5 metrics + log)",
+    await nanosecondsPerCall(track(otelOn), CALLER_OPTIONS),
+    await cpuNanosecondsPerCall(otelOn),
+  );
+  await otelOn.shutdown();
+  await shutdown();
+  printTable(
+    "meter.track() with OpenTelemetry (median of 7 runs; caller: 50,000 calls, CPU: 20,000 calls)",
+    rows,
+  );
+}
+
+// ---- OpenAI client, side by side with @opentelemetry/instrumentation-openai ----
+
+const completion = JSON.stringify({
+  id: "chatcmpl-bench",
+  object: "chat.completion",
+  created: 1_700_000_000,
+  model: "gpt-4o-mini-2024-07-18",
+  choices: [{ index: 0, message: { role: "assistant", content: "ok" }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
+});
+
+/** The OpenAI SDK with an in-process fetch: no network, so only instrumentation time differs. */
+function openAiClient(OpenAI: new (options: object) => unknown) {
+  return new OpenAI({
+    apiKey: "sk-bench",
+    baseURL: "http://127.0.0.1:9/v1",
+    fetch: async () =>
+      new Response(completion, { status: 200, headers: { "content-type": "application/json" } }),
+  }) as { chat: { completions: { create(body: object): Promise<unknown> } } };
+}
+
+/** CPU µs per call of `calls` awaited calls, plus what `after` waits for (background work). */
+async function cpuMicrosecondsPerCall(
+  call: () => Promise<unknown>,
+  calls: number,
+  after?: () => Promise<void>,
+): Promise<number> {
+  const before = process.cpuUsage();
+  for (let index = 0; index < calls; index++) await call();
+  await after?.();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / calls;
+}
+
+/**
+ * Bare and instrumented calls alternate round by round in one process, so that the machine's
+ * noise (other work on a shared box) hits both alike; the added time is the median difference.
+ */
+async function openAiComparison(
+  subject: "peer" | "llmeter" | "llmeter-no-otel",
+): Promise<Record<string, number>> {
+  const require = createRequire(import.meta.url);
+  const shutdown = registerSdk();
+  let peer: { enable(): void; disable(): void } | undefined;
+  if (subject === "peer") {
+    const { registerInstrumentations } = await import("@opentelemetry/instrumentation");
+    const { OpenAIInstrumentation } = await import("@opentelemetry/instrumentation-openai");
+    peer = new OpenAIInstrumentation();
+    registerInstrumentations({ instrumentations: [peer as never] });
+  }
+  // Required after the peer instrumentation is registered, so that it patches this module.
+  const { OpenAI } = require("openai") as { OpenAI: new (options: object) => unknown };
+  const bareClient = openAiClient(OpenAI);
+  let instrumented = bareClient;
+  let meter: Meter | undefined;
+  if (subject !== "peer") {
+    // Without OpenTelemetry: what the integration and the meter cost on their own.
+    meter = createMeter(subject === "llmeter" ? quiet : { ...quiet, instrumentations: [] });
+    if (subject === "llmeter") await import("../src/otel/index.ts");
+    const { instrumentOpenAI } = await import("../src/integrations/openai/index.ts");
+    instrumented = instrumentOpenAI(openAiClient(OpenAI) as never, { meter }) as typeof bareClient;
+  }
+  const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] };
+  const bare: number[] = [];
+  const added: number[] = [];
+  const calls = 1_000;
+  // One warm-up round, then measured rounds.
+  for (let round = 0; round <= 11; round++) {
+    peer?.disable();
+    const bareTime = await cpuMicrosecondsPerCall(
+      () => bareClient.chat.completions.create(body),
+      calls,
+    );
+    peer?.enable();
+    // Our span, metrics and log are made off the caller's stack: flushing counts that work in.
+    const instrumentedTime = await cpuMicrosecondsPerCall(
+      () => instrumented.chat.completions.create(body),
+      calls,
+      async () => meter?.flush(),
+    );
+    if (round === 0) continue;
+    bare.push(bareTime);
+    added.push(instrumentedTime - bareTime);
+  }
+  await meter?.shutdown();
+  await shutdown();
+  return { bare: median(bare), added: median(added), spans: exported.spans, logs: exported.logs };
+}
+
+async function openAiSection(): Promise<void> {
+  const measure = (subject: string) => {
+    const child = spawnSync(process.execPath, [import.meta.filename, `--openai=${subject}`], {
+      encoding: "utf8",
+    });
+    const line = child.stdout.trim().split("\n").at(-1) ?? "";
+    if (child.status !== 0)
+      throw new Error(`openai ${subject} failed:\n${child.stderr}\n${child.stdout}`);
+    return JSON.parse(line) as Record<string, number>;
+  };
+  const peer = measure("peer");
+  const ours = measure("llmeter");
+  const withoutOtel = measure("llmeter-no-otel");
+  printTable(
+    "OpenAI chat.completions.create with an in-process fetch: CPU time per call (median of 11 alternating rounds × 1,000 calls)",
+    [
+      {
+        variant: "@opentelemetry/instrumentation-openai 0.21",
+        "bare CPU µs/call": peer.bare?.toFixed(1) ?? "",
+        "added CPU µs/call": peer.added?.toFixed(1) ?? "",
+        "spans exported": peer.spans ?? 0,
+        "log records exported": peer.logs ?? 0,
+      },
+      {
+        variant: "llmeter instrumentOpenAI + llmeter/otel",
+        "bare CPU µs/call": ours.bare?.toFixed(1) ?? "",
+        "added CPU µs/call": ours.added?.toFixed(1) ?? "",
+        "spans exported": ours.spans ?? 0,
+        "log records exported": ours.logs ?? 0,
+      },
+      {
+        variant: "llmeter instrumentOpenAI, no OpenTelemetry (meter only)",
+        "bare CPU µs/call": withoutOtel.bare?.toFixed(1) ?? "",
+        "added CPU µs/call": withoutOtel.added?.toFixed(1) ?? "",
+        "spans exported": withoutOtel.spans ?? 0,
+        "log records exported": withoutOtel.logs ?? 0,
+      },
+    ],
+  );
+  if (peer.added !== undefined && ours.added !== undefined)
+    console.log(
+      `llmeter's added time is ${((ours.added / peer.added) * 100).toFixed(0)}% of the peer's.`,
+    );
+}
+
+const openAiFlag = process.argv.find((argument) => argument.startsWith("--openai="));
+if (openAiFlag !== undefined) {
+  const requested = openAiFlag.slice("--openai=".length);
+  const subject =
+    requested === "peer" || requested === "llmeter-no-otel" ? requested : ("llmeter" as const);
+  console.log(JSON.stringify(await openAiComparison(subject)));
+} else {
+  await meterSection();
+  if (!process.argv.includes("--meter-only")) await openAiSection();
+}

@@ -1,0 +1,181 @@
+// PostgreSQL ledger: ingest rate (events/s) and the 30-day stats query over 1,000,000 events.
+// Needs the server of .ci/setup/postgres.sh (or LLMETER_TEST_DATABASE_URL).
+// Run: node_modules/.bin/node bench/postgres.bench.ts   (BENCH_PG_ROWS=200000 for a quicker run)
+import pg from "pg";
+import { createPostgresStore } from "../src/store/postgres/index.ts";
+import type { UsageEvent } from "../src/usage/usage-event.ts";
+import { median, printTable } from "./measure.ts";
+
+const url =
+  process.env.LLMETER_TEST_DATABASE_URL ?? "postgres://llmeter:llmeter@127.0.0.1:5432/llmeter_test";
+const schema = `bench_${process.pid}`;
+const QUERY_ROWS = Number(process.env.BENCH_PG_ROWS ?? 1_000_000);
+const INGEST_EVENTS = 100_000;
+const BATCH = 5_000; // what the meter's ledger writer hands the store at most
+const DAY_MS = 86_400_000;
+const nowMs = Date.UTC(2026, 10, 22, 12);
+
+const PROVIDER_MODELS = [
+  ["openai", "gpt-4o"],
+  ["openai", "gpt-4o-mini"],
+  ["anthropic", "claude-sonnet-4"],
+  ["google", "gemini-2.5-flash"],
+] as const;
+
+/** Realistic events: ids, attribution, tokens, cost, latency, some attributes and breakdowns. */
+function makeEvents(count: number, prefix: string): UsageEvent[] {
+  const events: UsageEvent[] = [];
+  for (let index = 0; index < count; index++) {
+    const [provider, model] = PROVIDER_MODELS[index % PROVIDER_MODELS.length]!;
+    const inputTokens = 200 + ((index * 37) % 4000);
+    const outputTokens = 20 + ((index * 13) % 700);
+    events.push({
+      id: `${prefix}-${index}`,
+      timestamp: new Date(nowMs - ((index * 7919) % (30 * DAY_MS))).toISOString(),
+      kind: "llm",
+      operation: "chat",
+      provider,
+      model,
+      success: index % 20 !== 0,
+      ...(index % 20 === 0 ? { errorType: "rate_limit" } : {}),
+      inputTokens,
+      outputTokens,
+      totalTokens: inputTokens + outputTokens,
+      cacheReadTokens: index % 3 === 0 ? Math.floor(inputTokens / 2) : undefined,
+      latencyMs: 200 + ((index * 101) % 3000),
+      tenantId: `tenant-${index % 25}`,
+      userId: `user-${index % 400}`,
+      sessionId: `session-${index % 5000}`,
+      costUsd: (inputTokens * 2.5 + outputTokens * 10) / 1e6,
+      costBreakdown: { input: (inputTokens * 2.5) / 1e6, output: (outputTokens * 10) / 1e6 },
+      priceSource: "catalog",
+      attributes: { feature: index % 2 === 0 ? "chat" : "search" },
+    });
+  }
+  return events;
+}
+
+async function ingest(concurrency: number, run: number): Promise<number> {
+  const runSchema = `${schema}_ingest_${concurrency}_${run}`;
+  const stores = Array.from({ length: concurrency }, () =>
+    createPostgresStore({ url, schema: runSchema, maxConnections: 2 }),
+  );
+  await Promise.all(stores.map((store) => store.ready()));
+  const perWriter = INGEST_EVENTS / concurrency;
+  const batches = stores.map((_, writer) => makeEvents(perWriter, `w${writer}`));
+  const start = performance.now();
+  await Promise.all(
+    stores.map(async (store, writer) => {
+      const events = batches[writer]!;
+      for (let offset = 0; offset < events.length; offset += BATCH) {
+        await store.append(events.slice(offset, offset + BATCH));
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  await Promise.all(stores.map((store) => store.close()));
+  await admin(`DROP SCHEMA ${runSchema} CASCADE`);
+  return INGEST_EVENTS / seconds;
+}
+
+async function admin(sql: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const results: Array<Record<string, string | number>> = [];
+try {
+  for (const concurrency of [1, 4]) {
+    const rates: number[] = [];
+    for (let run = 0; run < 3; run++) rates.push(await ingest(concurrency, run));
+    results.push({
+      measure: `ingest, ${concurrency} writer(s), batches of ${BATCH}`,
+      median: `${Math.round(median(rates)).toLocaleString("en")} events/s`,
+      runs: rates.map((rate) => Math.round(rate)).join(", "),
+    });
+  }
+
+  // The query table: filled server-side (generate_series) so the fill does not dominate the run.
+  const store = createPostgresStore({ url, schema });
+  await store.ready();
+  const fillStart = performance.now();
+  await admin(`
+    INSERT INTO ${schema}.events (id, ts, kind, provider, model, tenant_id, user_id, session_id,
+      success, error_type, streaming, input_tokens, output_tokens, total_tokens, cache_read_tokens,
+      cost_usd, latency_ms, ttft_ms, extra)
+    SELECT 'e' || n,
+      to_timestamp(${nowMs / 1000} - (n * 7919 % (60 * 86400))),
+      'llm', (ARRAY['openai','openai','anthropic','google'])[n % 4 + 1],
+      (ARRAY['gpt-4o','gpt-4o-mini','claude-sonnet-4','gemini-2.5-flash'])[n % 4 + 1],
+      'tenant-' || (n % 25), 'user-' || (n % 400), 'session-' || (n % 20000),
+      n % 20 <> 0, CASE WHEN n % 20 = 0 THEN 'rate_limit' END, n % 2 = 0,
+      200 + n * 37 % 4000, 20 + n * 13 % 700, 220 + n * 37 % 4000 + n * 13 % 700,
+      CASE WHEN n % 3 = 0 THEN 100 END,
+      ((200 + n * 37 % 4000) * 2.5 + (20 + n * 13 % 700) * 10) / 1e6,
+      200 + n * 101 % 3000, CASE WHEN n % 2 = 0 THEN 50 + n % 400 END,
+      '{"operation":"chat","priceSource":"catalog"}'::jsonb
+    FROM generate_series(1::bigint, ${QUERY_ROWS}) AS n`);
+  await admin(`ANALYZE ${schema}.events`);
+  const fillSeconds = (performance.now() - fillStart) / 1000;
+  const [sizeRow] = (
+    await admin(
+      `SELECT pg_total_relation_size('${schema}.events') AS bytes, pg_relation_size('${schema}.events') AS heap`,
+    )
+  ).rows as Array<{ bytes: string; heap: string }>;
+
+  const since = nowMs - 30 * DAY_MS;
+  const queries = [
+    {
+      name: "30d, tenant filter, percentiles, by model",
+      query: { filter: { sinceMs: since, tenantId: "tenant-7" }, groupBy: ["model" as const] },
+    },
+    {
+      name: "30d, all tenants, by model + day + tenant",
+      query: {
+        filter: { sinceMs: since },
+        groupBy: ["model" as const, "day" as const, "tenant" as const],
+      },
+    },
+    { name: "30d, totals only", query: { filter: { sinceMs: since } } },
+  ];
+  for (const { name, query } of queries) {
+    const times: number[] = [];
+    let selected = 0;
+    for (let run = 0; run < 5; run++) {
+      const start = performance.now();
+      const result = await store.aggregate({ ...query, timeZone: "Europe/Paris" });
+      times.push(performance.now() - start);
+      selected = result.totals.totalRequests;
+    }
+    results.push({
+      measure: `${name} over ${QUERY_ROWS.toLocaleString("en")} events (${selected.toLocaleString("en")} in range)`,
+      median: `${median(times).toFixed(0)} ms`,
+      runs: times.map((time) => time.toFixed(0)).join(", "),
+    });
+  }
+  const sessionTimes: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    const start = performance.now();
+    await store.listSessions({ limit: 20, filter: { sinceMs: nowMs - DAY_MS } });
+    sessionTimes.push(performance.now() - start);
+  }
+  results.push({
+    measure: "latest 20 sessions active in the last 24h",
+    median: `${median(sessionTimes).toFixed(0)} ms`,
+    runs: sessionTimes.map((time) => time.toFixed(0)).join(", "),
+  });
+  results.push({
+    measure: `table + indexes on disk for ${QUERY_ROWS.toLocaleString("en")} events`,
+    median: `${(Number(sizeRow!.bytes) / 2 ** 20).toFixed(0)} MiB (heap ${(Number(sizeRow!.heap) / 2 ** 20).toFixed(0)} MiB)`,
+    runs: `filled in ${fillSeconds.toFixed(1)} s`,
+  });
+  await store.close();
+} finally {
+  await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+}
+printTable("PostgreSQL ledger (median of runs)", results);

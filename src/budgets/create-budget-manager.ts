@@ -1,0 +1,85 @@
+import { ConfigError } from "../config/resolve-config.ts";
+import type { Diagnostics } from "../meter/diagnostics.ts";
+import type { EventPricer } from "../meter/types.ts";
+import type { UsageStore } from "../store/usage-store.ts";
+import {
+  type BudgetLedger,
+  ledgerHasBudgetRules,
+  openBudgetLedger,
+  resolveBudgetRules,
+} from "./budget-ledger.ts";
+import { type BudgetOptions, BudgetManager } from "./budget-manager.ts";
+import type { BudgetRule, ResolvedBudgetRule } from "./budget-rule.ts";
+
+/** What `createMeter({ budgets })` accepts: the rules alone, or the rules with alert settings. */
+export type MeterBudgets = BudgetRule[] | BudgetOptions;
+
+/**
+ * Builds the meter's budgets: rules from options and the `budgets` setting, and the budget ledger
+ * in the meter's SQLite file (shared by processes and the CLI) or, without one, in memory. Returns
+ * undefined when there is nothing to do (no rules given and no SQLite ledger with saved rules).
+ * Throws a BudgetRuleError for a bad rule.
+ */
+export function createBudgetManager(context: {
+  budgets: MeterBudgets | undefined;
+  settingRules: unknown[] | undefined;
+  store: UsageStore | Promise<UsageStore> | undefined;
+  pricer: EventPricer | undefined;
+  diagnostics: Diagnostics;
+  now: () => number;
+  timeZone: string;
+  flushLedger: () => Promise<void>;
+}): BudgetManager | undefined {
+  const options: BudgetOptions = Array.isArray(context.budgets)
+    ? { rules: context.budgets }
+    : (context.budgets ?? {});
+  let rules: ResolvedBudgetRule[];
+  try {
+    rules = resolveBudgetRules(
+      [...(options.rules ?? []), ...(context.settingRules ?? [])],
+      { timeZone: context.timeZone },
+      "budgets",
+    );
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const location = sqliteLocation(context.store);
+  // Without rules of its own, a meter still applies rules saved in its SQLite ledger by the CLI.
+  // A meter given no budgets applies the rules saved by `llmeter budget set`, if there are any
+  // (checked once, at start: a ledger without budgets gets no budget tables and no extra work).
+  if (
+    context.budgets === undefined &&
+    rules.length === 0 &&
+    (location === undefined || !ledgerHasBudgetRules(location))
+  )
+    return undefined;
+  let ledger: BudgetLedger;
+  const ledgerOptions =
+    options.reservationTtlMs === undefined ? {} : { reservationTtlMs: options.reservationTtlMs };
+  if (location !== undefined) ledger = openBudgetLedger(location, ledgerOptions);
+  else {
+    if (context.store !== undefined)
+      context.diagnostics.once(
+        "budget-memory-ledger",
+        "warn",
+        "budgets are kept in this process only: shared budgets need the SQLite ledger (PostgreSQL budgets are not supported yet)",
+      );
+    ledger = openBudgetLedger(":memory:", ledgerOptions);
+  }
+  return new BudgetManager({
+    ledger,
+    rules,
+    budgets: options,
+    pricer: context.pricer,
+    diagnostics: context.diagnostics,
+    now: context.now,
+    beforeEvaluate: location === undefined ? () => Promise.resolve() : context.flushLedger,
+  });
+}
+
+// The file of a SQLite store (it has a synchronous append and a location); else undefined.
+function sqliteLocation(store: UsageStore | Promise<UsageStore> | undefined): string | undefined {
+  if (store === undefined || store instanceof Promise) return undefined;
+  const location = (store as { location?: unknown }).location;
+  return typeof location === "string" && typeof store.appendSync === "function" ? location : undefined;
+}

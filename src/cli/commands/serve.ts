@@ -1,0 +1,87 @@
+import type { Command } from "commander";
+import { type CliContext, createProcessContext, writeOut } from "../cli-context.ts";
+import { CliUsageError } from "../cli-errors.ts";
+import { withLedger } from "../open-ledger.ts";
+import { openLedgerStore } from "../open-ledger-store.ts";
+import { addLedgerOption, resolveTimeZone } from "../usage-query.ts";
+
+interface ServeFlags {
+  db?: string;
+  port: string;
+  host: string;
+  token?: string;
+  tz?: string;
+}
+
+/**
+ * `llmeter serve`: the local web dashboard over the ledger, until Ctrl-C.
+ *
+ * @example llmeter serve --port 4380 --tz Europe/Paris
+ */
+export function registerServeCommand(
+  program: Command,
+  context: CliContext = createProcessContext(openLedgerStore),
+): void {
+  const command = program
+    .command("serve")
+    .description("open the local web dashboard over the ledger (cost, latency, sessions, live)");
+  addLedgerOption(command)
+    .option("--port <number>", "port to listen on; 0 picks a free one", "4380")
+    .option("--host <address>", "address to bind; anything but loopback needs --token", "127.0.0.1")
+    .option(
+      "--token <secret>",
+      "access token the browser must present (default: LLMETER_DASHBOARD_TOKEN)",
+    )
+    .option(
+      "--tz <zone>",
+      "IANA time zone for hours and days (default: the timeZone setting, else the machine's)",
+    )
+    .addHelpText(
+      "after",
+      '\nExamples:\n  llmeter serve\n  llmeter serve --db postgres://user@db.internal/llmeter --host 0.0.0.0 --token "$(openssl rand -hex 16)"',
+    )
+    .action(async (flags: ServeFlags) => {
+      const port = Number(flags.port);
+      if (!/^\d{1,5}$/.test(flags.port) || port > 65_535)
+        throw new CliUsageError(
+          `--port "${flags.port}" is not a port. Use a number from 0 to 65535.`,
+        );
+      const token = flags.token ?? context.env.LLMETER_DASHBOARD_TOKEN;
+      const timeZone = resolveTimeZone(flags, context);
+      // Loaded here: the server and its assets are only needed by this command.
+      const { startDashboardServer } = await import("../../dashboard/dashboard-server.ts");
+      await withLedger(flags, context, { create: false }, async (store, location) => {
+        let server: Awaited<ReturnType<typeof startDashboardServer>>;
+        try {
+          server = await startDashboardServer({
+            store,
+            host: flags.host,
+            port,
+            timeZone,
+            ...(token === undefined ? {} : { token }),
+          });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+            throw new CliUsageError(
+              `Port ${port} on ${flags.host} is in use. Pick another with --port, or --port 0 for any free one.`,
+            );
+          if ((error as Error).message.includes("without an access token"))
+            throw new CliUsageError((error as Error).message);
+          throw error;
+        }
+        await writeOut(
+          context.stdout,
+          `llmeter dashboard on ${server.url} (ledger: ${redact(location)}, times in ${timeZone}). Ctrl-C to stop.\n`,
+        );
+        await new Promise<void>((resolve) => {
+          process.once("SIGINT", resolve);
+          process.once("SIGTERM", resolve);
+        });
+        await server.close();
+      });
+    });
+}
+
+function redact(location: string): string {
+  return location.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
+}

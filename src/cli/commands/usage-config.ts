@@ -1,0 +1,124 @@
+import type { Command } from "commander";
+import { configFilePath, resolveConfig } from "../../config/resolve-config.ts";
+import { SETTING_NAMES, SETTINGS, type SettingName } from "../../config/settings.ts";
+import { type CliContext, writeOut } from "../cli-context.ts";
+import { CliUsageError } from "../cli-errors.ts";
+import { updateConfigFile } from "../config-file.ts";
+import { renderTable } from "../format/table.ts";
+import { layoutFor, toJsonText } from "../format/text-layout.ts";
+
+function settingName(key: string): SettingName {
+  if ((SETTING_NAMES as string[]).includes(key)) return key as SettingName;
+  throw new CliUsageError(`Unknown setting "${key}". Known settings: ${SETTING_NAMES.join(", ")}.`);
+}
+
+function displayValue(value: unknown): string {
+  if (value === undefined) return "";
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** `llmeter usage config [show|get|set|unset|path]`: the effective settings and their sources. */
+export function registerUsageConfigCommand(usage: Command, context: CliContext): void {
+  const config = usage
+    .command("config")
+    .description("show or change settings (.llmeter/config.json, LLMETER_* variables)");
+  const paths = () => ({ env: context.env, cwd: context.cwd });
+
+  config
+    .command("show", { isDefault: true })
+    .description("every setting, its value and where it came from (default, file, env, option)")
+    .option("--db <location>", "as on other commands: shows up with source option")
+    .option("--json", "print as JSON")
+    .action(async (flags: { db?: string; json?: boolean }) => {
+      const resolved = resolveConfig(flags.db === undefined ? {} : { db: flags.db }, paths());
+      const filePath = configFilePath(context.env, context.cwd);
+      if (flags.json === true) {
+        const settings = Object.fromEntries(
+          SETTING_NAMES.map((name) => [
+            name,
+            {
+              value: resolved.values[name] ?? null,
+              source: resolved.sources[name],
+              env: SETTINGS[name].env,
+              description: SETTINGS[name].description,
+            },
+          ]),
+        );
+        await writeOut(context.stdout, toJsonText({ filePath, settings }));
+        return;
+      }
+      const layout = layoutFor(context);
+      const rows = SETTING_NAMES.map((name) => [
+        name,
+        displayValue(resolved.values[name]) || layout.colors.dim("(not set)"),
+        resolved.sources[name],
+        SETTINGS[name].env,
+      ]);
+      const table = renderTable(
+        [{ title: "Setting" }, { title: "Value" }, { title: "Source" }, { title: "Environment" }],
+        rows,
+        layout.colors,
+        { compact: true },
+      );
+      const fileNote =
+        resolved.filePath === undefined ? `${filePath} (not created yet)` : resolved.filePath;
+      await writeOut(context.stdout, `Config file: ${fileNote}\n${table}\n`);
+    });
+
+  config
+    .command("get")
+    .description("print one setting's effective value")
+    .argument("<key>", `one of ${SETTING_NAMES.join(", ")}`)
+    .action(async (key: string) => {
+      const name = settingName(key);
+      const resolved = resolveConfig({}, paths());
+      await writeOut(context.stdout, `${displayValue(resolved.values[name])}\n`);
+    });
+
+  config
+    .command("set")
+    .description("validate a value and save it in the config file")
+    .argument("<key>", `one of ${SETTING_NAMES.join(", ")}`)
+    .argument("<value>", "the new value")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  llmeter usage config set timeZone Europe/Paris\n  llmeter usage config set maxHistory 5000",
+    )
+    .action(async (key: string, value: string) => {
+      const name = settingName(key);
+      const spec = SETTINGS[name];
+      let parsed: unknown;
+      try {
+        parsed = spec.parse(value);
+      } catch (error) {
+        throw new CliUsageError(
+          `Invalid value for ${name}: ${(error as Error).message}. ${spec.description}`,
+        );
+      }
+      const filePath = configFilePath(context.env, context.cwd);
+      await updateConfigFile(filePath, name, parsed);
+      const overridden = context.env[spec.env] !== undefined;
+      await writeOut(
+        context.stdout,
+        `Set ${name} = ${displayValue(parsed)} in ${filePath}.\n${overridden ? `Note: ${spec.env} is set in the environment and takes precedence over the file.\n` : ""}`,
+      );
+    });
+
+  config
+    .command("unset")
+    .description("remove a setting from the config file (back to its default)")
+    .argument("<key>", `one of ${SETTING_NAMES.join(", ")}`)
+    .action(async (key: string) => {
+      const name = settingName(key);
+      const filePath = configFilePath(context.env, context.cwd);
+      await updateConfigFile(filePath, name, undefined);
+      await writeOut(context.stdout, `Removed ${name} from ${filePath}.\n`);
+    });
+
+  config
+    .command("path")
+    .description("print the config file path (LLMETER_CONFIG, else .llmeter/config.json)")
+    .action(async () => {
+      await writeOut(context.stdout, `${configFilePath(context.env, context.cwd)}\n`);
+    });
+}

@@ -1,0 +1,92 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "../config/resolve-config.ts";
+import { type CliContext, createProcessContext } from "./cli-context.ts";
+import { CliError, CliUsageError, EXIT_ERROR, EXIT_OK, EXIT_USAGE } from "./cli-errors.ts";
+import { registerBudgetCommand } from "./commands/budget.ts";
+import { registerReportCommand } from "./commands/report.ts";
+import { registerUsageCommand } from "./commands/usage.ts";
+import { openLedgerStore } from "./open-ledger-store.ts";
+
+function packageVersion(): string {
+  const packageJson = JSON.parse(
+    readFileSync(new URL("../../package.json", import.meta.url), "utf8"),
+  ) as { version: string };
+  return packageJson.version;
+}
+
+// Commands whose modules are light; the others (demo, mock-provider, prices, serve) pull in the
+// meter, the pricing catalog and HTTP servers, so they are only loaded when they can be needed.
+const LIGHT_COMMANDS = new Set(["usage", "report", "budget"]);
+
+/**
+ * Builds the program writing through `context`. With `argv`, a `usage` or `report` run skips
+ * loading the other commands' modules: start-up is part of every query's latency.
+ */
+export async function createProgram(
+  context: CliContext,
+  argv?: readonly string[],
+): Promise<Command> {
+  const program = new Command("llmeter")
+    .description(
+      "What your LLM, embedding and OCR calls cost, how long they take, and who made them.",
+    )
+    .version(packageVersion())
+    .option("--debug", "show stack traces on errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({
+      writeOut: (text) => context.stdout.write(text),
+      writeErr: (text) => context.stderr.write(text),
+    })
+    .exitOverride();
+  registerUsageCommand(program, context);
+  registerReportCommand(program, context);
+  registerBudgetCommand(program, context);
+  const command = argv?.find((argument) => !argument.startsWith("-"));
+  if (command === undefined || !LIGHT_COMMANDS.has(command)) {
+    const [demo, mockProvider, prices, serve] = await Promise.all([
+      import("./commands/demo.ts"),
+      import("./commands/mock-provider.ts"),
+      import("./commands/prices.ts"),
+      import("./commands/serve.ts"),
+    ]);
+    demo.registerDemoCommand(program);
+    mockProvider.registerMockProviderCommand(program);
+    prices.registerPricesCommand(program, context);
+    serve.registerServeCommand(program, context);
+  }
+  return program;
+}
+
+/**
+ * Runs the CLI and returns its exit code: 0 ok, 1 error, 2 bad usage. Errors a user can cause are
+ * printed as one clear message, without a stack trace unless `--debug`.
+ */
+export async function runCli(
+  argv: string[],
+  context: CliContext = createProcessContext(openLedgerStore),
+): Promise<number> {
+  const program = await createProgram(context, argv);
+  const debug = argv.includes("--debug");
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version "errors" are successes; everything else commander raises is bad usage.
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version")
+        return EXIT_OK;
+      // A command group run without its subcommand prints help with exit code 1: bad usage.
+      return error.code === "commander.help" && error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (debug) {
+      context.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    } else {
+      context.stderr.write(`llmeter: ${(error as Error).message ?? String(error)}\n`);
+    }
+    if (CliUsageError.isInstance(error)) return EXIT_USAGE;
+    if (!debug && !ConfigError.isInstance(error) && !CliError.isInstance(error))
+      context.stderr.write("(run again with --debug for details)\n");
+    return EXIT_ERROR;
+  }
+}

@@ -1,0 +1,1 @@
+export { type InstrumentAnthropicOptions, instrumentAnthropic } from "./instrument-anthropic.ts";

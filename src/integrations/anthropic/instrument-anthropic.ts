@@ -1,0 +1,161 @@
+import type Anthropic from "@anthropic-ai/sdk";
+import { estimateRequest } from "../../budgets/estimate-call.ts";
+import { getMeter } from "../../meter/global-meter.ts";
+import type { Meter, TrackerHandle } from "../../meter/types.ts";
+import { patchMethod } from "../shared/patch-method.ts";
+import { rememberResponseId } from "../shared/remember-response-id.ts";
+import { endWithError, startTracker } from "../shared/start-tracker.ts";
+import { type SdkStreamLike, watchSdkStream } from "../shared/stream-watch.ts";
+import { trackApiPromise } from "../shared/track-api-promise.ts";
+import { AnthropicStreamHandler } from "./anthropic-stream-handler.ts";
+import { type AnthropicUsageLike, anthropicUsageToTokens } from "./anthropic-usage.ts";
+import { recordBatchResults } from "./record-batch-results.ts";
+
+/** Options of `instrumentAnthropic`. */
+export interface InstrumentAnthropicOptions {
+  /** Where calls are recorded. Default: the global meter (`getMeter()`), looked up at each call. */
+  meter?: Meter;
+  /** Provider name for the events. Default `anthropic`. */
+  provider?: string;
+  /** Maps a requested model (a proxy alias) to the model it runs. */
+  modelAliases?: Record<string, string>;
+}
+
+interface MessageBodyLike {
+  model?: string;
+  stream?: boolean | null;
+  service_tier?: string | null;
+}
+
+interface MessageLike {
+  id?: string;
+  model?: string;
+  usage?: AnthropicUsageLike | null;
+}
+
+interface ClientSettings {
+  meter: Meter | undefined;
+  provider: string;
+  aliases: Record<string, string> | undefined;
+}
+
+/**
+ * Records every Messages call an `@anthropic-ai/sdk` client makes (`messages.create`, streamed or
+ * not, `messages.stream()`, `messages.parse()`, and the same under `beta.messages`) on a meter,
+ * and each succeeded request of a Message Batch as its results are read
+ * (`messages.batches.results()`).
+ * Returns the same client, instrumented in place.
+ *
+ * @example
+ * const client = instrumentAnthropic(new Anthropic(), { meter });
+ * await client.messages.create({ model: "claude-sonnet-4-5", max_tokens: 256, messages });
+ */
+export function instrumentAnthropic<C extends Anthropic>(
+  client: C,
+  options: InstrumentAnthropicOptions = {},
+): C {
+  const settings: ClientSettings = {
+    meter: options.meter,
+    provider: options.provider ?? "anthropic",
+    aliases: options.modelAliases,
+  };
+  patchMethod(client.messages, "create", (original) => wrapCreate(original, settings));
+  patchMethod((client as { beta?: { messages?: object } }).beta?.messages, "create", (original) =>
+    wrapCreate(original, settings),
+  );
+  patchMethod(client.messages.batches, "results", (original) =>
+    wrapBatchResults(original, settings),
+  );
+  return client;
+}
+
+function wrapCreate(
+  original: (this: unknown, ...args: never[]) => unknown,
+  settings: ClientSettings,
+): (this: unknown, ...args: never[]) => unknown {
+  return function instrumentedCreate(this: unknown, ...args: never[]): unknown {
+    const meter = settings.meter ?? getMeter();
+    const body = args[0] as MessageBodyLike | undefined;
+    if (!meter.enabled || body === null || typeof body !== "object") {
+      return original.apply(this, args);
+    }
+    const streaming = body.stream === true;
+    const requested = body.model ?? "unknown";
+    let tracker: TrackerHandle;
+    try {
+      tracker = startTracker(meter, {
+        provider: settings.provider,
+        model: settings.aliases?.[requested] ?? requested,
+        kind: "llm",
+        operation: "chat",
+        streaming,
+        // Read only when a budget applies to the call (see docs/budgets.md).
+        estimate: () => estimateRequest(body as Record<string, unknown>),
+      });
+    } catch (error) {
+      // An enforced budget refused the call (BudgetExceededError): nothing was sent.
+      return Promise.reject(error);
+    }
+    let promise: unknown;
+    try {
+      promise = original.apply(this, args);
+    } catch (error) {
+      endWithError(tracker, error);
+      throw error;
+    }
+    return trackApiPromise(promise as PromiseLike<unknown>, tracker, (data, response) => {
+      const requestId = response?.headers.get("request-id") ?? undefined;
+      return streaming
+        ? watchStream(data as SdkStreamLike, tracker, requestId)
+        : recordMessage(data as MessageLike, tracker, requestId);
+    });
+  };
+}
+
+/** `messages.batches.results(id)`: the decoder it resolves to records each succeeded request as it is read. */
+function wrapBatchResults(
+  original: (this: unknown, ...args: never[]) => unknown,
+  settings: ClientSettings,
+): (this: unknown, ...args: never[]) => unknown {
+  return function instrumentedResults(this: unknown, ...args: never[]): unknown {
+    const meter = settings.meter ?? getMeter();
+    const batchId = args[0] as unknown;
+    const result = original.apply(this, args);
+    if (!meter.enabled || typeof batchId !== "string") return result;
+    return Promise.resolve(result).then((decoder) => {
+      recordBatchResults(decoder, meter, batchId, settings.provider);
+      return decoder;
+    });
+  };
+}
+
+function watchStream(
+  stream: SdkStreamLike,
+  tracker: TrackerHandle,
+  requestId: string | undefined,
+): SdkStreamLike {
+  if (typeof stream?.iterator !== "function") {
+    tracker.end();
+    return stream;
+  }
+  watchSdkStream(stream, new AnthropicStreamHandler(tracker, requestId));
+  return stream;
+}
+
+function recordMessage(
+  message: MessageLike,
+  tracker: TrackerHandle,
+  requestId: string | undefined,
+): MessageLike {
+  if (message !== null && typeof message === "object") {
+    if (message.usage != null) tracker.setTokens(anthropicUsageToTokens(message.usage));
+    rememberResponseId(message.id);
+    tracker.setResponse({
+      responseModel: message.model || undefined,
+      requestId: requestId ?? (message.id || undefined),
+      serviceTier: message.usage?.service_tier ?? undefined,
+    });
+  }
+  tracker.end();
+  return message;
+}

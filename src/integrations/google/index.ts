@@ -1,0 +1,4 @@
+export {
+  type InstrumentGoogleGenAIOptions,
+  instrumentGoogleGenAI,
+} from "./instrument-google-genai.ts";

@@ -1,0 +1,200 @@
+import type { GoogleGenAI } from "@google/genai";
+import { estimateRequest } from "../../budgets/estimate-call.ts";
+import { getMeter } from "../../meter/global-meter.ts";
+import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
+import { patchMethod } from "../shared/patch-method.ts";
+import { rememberResponseId } from "../shared/remember-response-id.ts";
+import { endQuietly, endWithError, startTracker } from "../shared/start-tracker.ts";
+import { StreamWatch } from "../shared/stream-watch.ts";
+import { type GoogleResponseLike, GoogleStreamHandler } from "./google-stream-handler.ts";
+import { googleUsageToTokens } from "./google-usage.ts";
+
+/** Options of `instrumentGoogleGenAI`. */
+export interface InstrumentGoogleGenAIOptions {
+  /** Where calls are recorded. Default: the global meter (`getMeter()`), looked up at each call. */
+  meter?: Meter;
+  /** Provider name for the events. Default `google` (the Gemini API and Vertex AI alike). */
+  provider?: string;
+  /** Maps a requested model (a tuned model, an alias) to the model it runs. */
+  modelAliases?: Record<string, string>;
+}
+
+interface GenerateParamsLike {
+  model?: string;
+  config?: { abortSignal?: AbortSignal };
+}
+
+interface EmbedResponseLike {
+  embeddings?: Array<{ statistics?: { tokenCount?: number } } | undefined>;
+  metadata?: { billableCharacterCount?: number };
+}
+
+interface ClientSettings {
+  meter: Meter | undefined;
+  provider: string;
+  aliases: Record<string, string> | undefined;
+  region: string | undefined;
+}
+
+type Method = (this: unknown, ...args: never[]) => unknown;
+
+/**
+ * Records every `models.generateContent`, `models.generateContentStream` and
+ * `models.embedContent` call of a `@google/genai` client (chats use them too) on a meter.
+ * Returns the same client, instrumented in place.
+ *
+ * @example
+ * const ai = instrumentGoogleGenAI(new GoogleGenAI({ apiKey }), { meter });
+ * await ai.models.generateContent({ model: "gemini-2.5-flash", contents: "Hello" });
+ */
+export function instrumentGoogleGenAI<C extends GoogleGenAI>(
+  client: C,
+  options: InstrumentGoogleGenAIOptions = {},
+): C {
+  const vertex = client as unknown as { vertexai?: boolean; location?: string };
+  const location = vertex.vertexai === true ? vertex.location : undefined;
+  const settings: ClientSettings = {
+    meter: options.meter,
+    provider: options.provider ?? "google",
+    aliases: options.modelAliases,
+    region: location,
+  };
+  const models = client.models;
+  patchMethod(models, "generateContent", (original) => wrapGenerate(original, settings));
+  patchMethod(models, "generateContentStream", (original) =>
+    wrapGenerateStream(original, settings),
+  );
+  patchMethod(models, "embedContent", (original) => wrapEmbed(original, settings));
+  return client;
+}
+
+function trackInfo(
+  settings: ClientSettings,
+  params: GenerateParamsLike,
+  kind: "llm" | "embedding",
+  streaming: boolean,
+): TrackInfo {
+  const requested = stripModelsPrefix(params.model ?? "unknown");
+  const info: TrackInfo = {
+    provider: settings.provider,
+    model: settings.aliases?.[requested] ?? requested,
+    kind,
+    operation: kind === "embedding" ? "embeddings" : "generate_content",
+    streaming,
+  };
+  if (settings.region !== undefined) info.region = settings.region;
+  return info;
+}
+
+/** Measures an async SDK method: `onResult` records the value, failures are recorded and re-thrown. */
+function measure(
+  original: Method,
+  settings: ClientSettings,
+  info: (params: GenerateParamsLike) => TrackInfo,
+  onResult: (value: unknown, tracker: TrackerHandle, params: GenerateParamsLike) => unknown,
+): Method {
+  return function instrumented(this: unknown, ...args: never[]): unknown {
+    const meter = settings.meter ?? getMeter();
+    const params = args[0] as GenerateParamsLike | undefined;
+    if (!meter.enabled || params === null || typeof params !== "object") {
+      return original.apply(this, args);
+    }
+    const callInfo = info(params);
+    // Read only when a budget applies to the call (see docs/budgets.md).
+    callInfo.estimate ??= () => estimateRequest(params as Record<string, unknown>);
+    let tracker: TrackerHandle;
+    try {
+      tracker = startTracker(meter, callInfo);
+    } catch (error) {
+      // An enforced budget refused the call (BudgetExceededError): nothing was sent.
+      return Promise.reject(error);
+    }
+    const onFailure = (error: unknown): never => {
+      endWithError(tracker, error);
+      throw error;
+    };
+    let promise: unknown;
+    try {
+      promise = original.apply(this, args);
+    } catch (error) {
+      return onFailure(error);
+    }
+    return Promise.resolve(promise).then((value) => {
+      try {
+        return onResult(value, tracker, params);
+      } catch {
+        endQuietly(tracker);
+        return value;
+      }
+    }, onFailure);
+  };
+}
+
+function wrapGenerate(original: Method, settings: ClientSettings): Method {
+  return measure(
+    original,
+    settings,
+    (params) => trackInfo(settings, params, "llm", false),
+    (value, tracker) => {
+      const response = value as GoogleResponseLike | undefined;
+      if (response?.usageMetadata !== undefined)
+        tracker.setTokens(googleUsageToTokens(response.usageMetadata));
+      rememberResponseId(response?.responseId);
+      tracker.setResponse({
+        responseModel: response?.modelVersion || undefined,
+        requestId: response?.responseId || undefined,
+      });
+      tracker.end();
+      return value;
+    },
+  );
+}
+
+function wrapGenerateStream(original: Method, settings: ClientSettings): Method {
+  return measure(
+    original,
+    settings,
+    (params) => trackInfo(settings, params, "llm", true),
+    (value, tracker, params) => {
+      const generator = value as AsyncGenerator<GoogleResponseLike>;
+      if (typeof generator?.next !== "function") {
+        tracker.end();
+        return value;
+      }
+      const watch = new StreamWatch(new GoogleStreamHandler(tracker), params.config?.abortSignal);
+      // The SDK hands out an async generator; the caller gets a real one back that reads through
+      // ours (`yield*` forwards `return()` and `throw()`, so a caller leaving early is seen).
+      const watched = watch.wrap(generator);
+      return (async function* watchedStream() {
+        return yield* watched;
+      })();
+    },
+  );
+}
+
+function wrapEmbed(original: Method, settings: ClientSettings): Method {
+  return measure(
+    original,
+    settings,
+    (params) => trackInfo(settings, params, "embedding", false),
+    (value, tracker) => {
+      const response = value as EmbedResponseLike | undefined;
+      // Vertex AI reports tokens per embedding; the Gemini API reports none (left unknown).
+      let tokens: number | undefined;
+      for (const embedding of response?.embeddings ?? []) {
+        const count = embedding?.statistics?.tokenCount;
+        if (typeof count === "number") tokens = (tokens ?? 0) + count;
+      }
+      if (tokens !== undefined) tracker.setTokens({ inputTokens: tokens, totalTokens: tokens });
+      const characters = response?.metadata?.billableCharacterCount;
+      if (typeof characters === "number") tracker.setUsage({ characters });
+      tracker.end();
+      return value;
+    },
+  );
+}
+
+/** The Gemini API accepts `models/gemini-2.5-flash`; the model is `gemini-2.5-flash`. */
+function stripModelsPrefix(model: string): string {
+  return model.startsWith("models/") ? model.slice("models/".length) : model;
+}

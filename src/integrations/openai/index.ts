@@ -1,0 +1,1 @@
+export { type InstrumentOpenAIOptions, instrumentOpenAI } from "./instrument-openai.ts";

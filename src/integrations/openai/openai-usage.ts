@@ -1,0 +1,72 @@
+import type { TokenUsage } from "../../usage/usage-event.ts";
+import { type ReportedCount, reportedTokens } from "../shared/token-usage.ts";
+
+/** Chat Completions / legacy Completions usage, as OpenAI and compatible servers send it. */
+export interface ChatUsageLike {
+  prompt_tokens?: ReportedCount;
+  completion_tokens?: ReportedCount;
+  total_tokens?: ReportedCount;
+  prompt_tokens_details?: { cached_tokens?: ReportedCount } | null;
+  completion_tokens_details?: { reasoning_tokens?: ReportedCount } | null;
+  /** DeepSeek reports its context cache this way (https://api-docs.deepseek.com/guides/kv_cache). */
+  prompt_cache_hit_tokens?: ReportedCount;
+}
+
+/** Responses API usage. */
+export interface ResponsesUsageLike {
+  input_tokens?: ReportedCount;
+  output_tokens?: ReportedCount;
+  total_tokens?: ReportedCount;
+  input_tokens_details?: { cached_tokens?: ReportedCount } | null;
+  output_tokens_details?: { reasoning_tokens?: ReportedCount } | null;
+}
+
+/**
+ * Chat usage in the OpenTelemetry convention. OpenAI's `prompt_tokens` already includes
+ * `cached_tokens` and `completion_tokens` already includes `reasoning_tokens`
+ * (https://platform.openai.com/docs/api-reference/chat/object#chat/object-usage), so they map
+ * one to one. Some compatible servers (xAI) report reasoning outside `completion_tokens`; their
+ * own `total_tokens` then equals prompt + completion + reasoning, which is how we tell.
+ */
+export function chatUsageToTokens(usage: ChatUsageLike): TokenUsage {
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+  let output = usage.completion_tokens;
+  if (
+    typeof reasoning === "number" &&
+    reasoning > 0 &&
+    typeof output === "number" &&
+    typeof usage.prompt_tokens === "number" &&
+    usage.total_tokens === usage.prompt_tokens + output + reasoning
+  ) {
+    output += reasoning;
+  }
+  return reportedTokens({
+    inputTokens: usage.prompt_tokens,
+    outputTokens: output,
+    totalTokens: usage.total_tokens,
+    cacheReadTokens: usage.prompt_tokens_details?.cached_tokens ?? usage.prompt_cache_hit_tokens,
+    reasoningTokens: reasoning,
+  });
+}
+
+/**
+ * Responses API usage: `input_tokens` includes `cached_tokens`, `output_tokens` includes
+ * `reasoning_tokens` (https://platform.openai.com/docs/api-reference/responses/object#responses/object-usage).
+ */
+export function responsesUsageToTokens(usage: ResponsesUsageLike): TokenUsage {
+  return reportedTokens({
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    totalTokens: usage.total_tokens,
+    cacheReadTokens: usage.input_tokens_details?.cached_tokens,
+    reasoningTokens: usage.output_tokens_details?.reasoning_tokens,
+  });
+}
+
+/** Embeddings usage: only prompt tokens are billed. */
+export function embeddingUsageToTokens(usage: ChatUsageLike): TokenUsage {
+  return reportedTokens({
+    inputTokens: usage.prompt_tokens,
+    totalTokens: usage.total_tokens,
+  });
+}

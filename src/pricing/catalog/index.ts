@@ -1,0 +1,32 @@
+/**
+ * The bundled catalog: the curated layer and the generated snapshot layer, with its version.
+ * Works offline: both layers ship inside the package.
+ */
+
+import type { PriceEntry } from "../types.ts";
+import { CURATED_ENTRIES } from "./curated.ts";
+import snapshot from "./snapshot.json" with { type: "json" };
+
+/** The catalog version: bumped whenever curated prices or the snapshot change. */
+export const CATALOG_VERSION = `2026.11.22+${snapshot.upstreamVersion}`;
+
+/** Where the snapshot layer came from, for attribution. */
+export const SNAPSHOT_INFO = {
+  upstream: snapshot.upstream,
+  upstreamVersion: snapshot.upstreamVersion,
+  license: snapshot.license,
+  generatedAt: snapshot.generatedAt,
+} as const;
+
+/** The curated entries, each marked with its layer. */
+export function curatedEntries(): PriceEntry[] {
+  return CURATED_ENTRIES.map((entry) => ({ ...entry, layer: "curated" }));
+}
+
+/** The snapshot entries, each marked with its layer. */
+export function snapshotEntries(): PriceEntry[] {
+  return (snapshot.entries as unknown as PriceEntry[]).map((entry) => ({
+    ...entry,
+    layer: "snapshot",
+  }));
+}

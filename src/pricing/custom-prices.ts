@@ -1,0 +1,175 @@
+/**
+ * The custom price file: a JSON file (path from the `prices` setting, `LLMETER_PRICES` or an option)
+ * that adds or overrides catalog prices and maps deployment names to models. Validated with zod;
+ * every error names the file, the entry and the field.
+ */
+
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { canonicalProvider } from "./model-id.ts";
+import type { PriceEntry } from "./types.ts";
+
+const price = z.number().finite().nonnegative();
+
+const unitPrices = z
+  .object({
+    input: price,
+    cacheRead: price,
+    cacheWrite: price,
+    cacheWrite1h: price,
+    output: price,
+    reasoning: price,
+    audioInput: price,
+    audioOutput: price,
+    audioInputMinute: price,
+    image: price,
+    request: price,
+    page: price,
+    characters: price,
+  })
+  .partial()
+  .strict();
+
+const contextTier = z
+  .object({
+    above: z.number().int().nonnegative(),
+    basis: z.enum(["input", "uncached-input", "input-and-output"]).optional(),
+    scope: z.enum(["request", "excess"]).optional(),
+    prices: unitPrices,
+  })
+  .strict();
+
+const serviceTier = z
+  .object({
+    multiplier: z.number().finite().positive().optional(),
+    prices: unitPrices.optional(),
+    tiers: z.array(contextTier).optional(),
+  })
+  .strict();
+
+const serviceTiers = z
+  .object({ batch: serviceTier, flex: serviceTier, priority: serviceTier })
+  .partial()
+  .strict();
+
+const isoDate = z
+  .string()
+  .refine((value) => !Number.isNaN(Date.parse(value)), "expected an ISO date such as 2025-06-10");
+
+const customEntry = z
+  .object({
+    provider: z.string().trim().min(1),
+    model: z.string().trim().min(1),
+    name: z.string().optional(),
+    kind: z.enum(["llm", "embedding", "ocr", "other"]).optional(),
+    aliases: z.array(z.string().trim().min(1)).optional(),
+    prices: unitPrices,
+    tiers: z.array(contextTier).optional(),
+    serviceTiers: serviceTiers.optional(),
+    dated: z
+      .array(
+        z
+          .object({
+            from: isoDate,
+            prices: unitPrices,
+            tiers: z.array(contextTier).optional(),
+            serviceTiers: serviceTiers.optional(),
+          })
+          .strict(),
+      )
+      .optional(),
+    regionalMultiplier: z.number().finite().positive().optional(),
+    source: z.string().optional(),
+    checkedAt: z.string().optional(),
+    notes: z.string().optional(),
+  })
+  .strict();
+
+const priceFile = z
+  .object({
+    $schema: z.string().optional(),
+    aliases: z.record(z.string(), z.string().trim().min(1)).optional(),
+    prices: z.array(customEntry).optional(),
+  })
+  .strict();
+
+/** The JSON shape of a custom price file. */
+export type PriceFile = z.input<typeof priceFile>;
+
+/** A price file turned into entries and aliases. */
+export interface CustomPrices {
+  entries: PriceEntry[];
+  aliases: Record<string, string>;
+}
+
+/** A price file a user must fix: the message names the file, the entry and the field. */
+export class PriceFileError extends Error {
+  override readonly name = "PriceFileError";
+  static isInstance(error: unknown): error is PriceFileError {
+    return error instanceof Error && error.name === "PriceFileError";
+  }
+}
+
+/** Reads and validates a custom price file; throws a `PriceFileError` on any problem. */
+export function loadCustomPriceFile(path: string): CustomPrices {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new PriceFileError(`Cannot read price file ${path}: ${(error as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new PriceFileError(
+      `Price file ${path} is not valid JSON (${(error as Error).message}). Fix the syntax and retry.`,
+    );
+  }
+  return parseCustomPrices(data, path);
+}
+
+/** Validates price-file content (already parsed JSON); `where` names it in errors. */
+export function parseCustomPrices(data: unknown, where = "price file"): CustomPrices {
+  const parsed = priceFile.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue?.path ?? [];
+    let entryLabel = "";
+    let fieldPath = path;
+    if (path[0] === "prices" && typeof path[1] === "number") {
+      const raw = (data as { prices?: Array<{ provider?: unknown; model?: unknown }> }).prices?.[
+        path[1]
+      ];
+      const label =
+        typeof raw?.model === "string" ? ` ("${String(raw.provider ?? "?")}/${raw.model}")` : "";
+      entryLabel = ` entry prices[${path[1]}]${label},`;
+      fieldPath = path.slice(2);
+    }
+    const field = fieldPath.length > 0 ? ` field "${fieldPath.join(".")}"` : "";
+    const unknownKeys =
+      issue?.code === "unrecognized_keys"
+        ? ` (${(issue as { keys: string[] }).keys.join(", ")})`
+        : "";
+    throw new PriceFileError(
+      `${where}:${entryLabel}${field}: ${issue?.message ?? "invalid"}${unknownKeys}. See docs/pricing.md for the price file format.`,
+    );
+  }
+  const checkedAt = new Date().toISOString().slice(0, 10);
+  const entries = (parsed.data.prices ?? []).map((raw): PriceEntry => {
+    const provider = canonicalProvider(raw.provider);
+    const model = raw.model.toLowerCase();
+    const entry: PriceEntry = {
+      ...raw,
+      id: `${provider}/${model}`,
+      provider,
+      model,
+      source: raw.source ?? where,
+      checkedAt: raw.checkedAt ?? checkedAt,
+      layer: "custom",
+    };
+    if (raw.aliases !== undefined) entry.aliases = raw.aliases.map((alias) => alias.toLowerCase());
+    return entry;
+  });
+  return { entries, aliases: parsed.data.aliases ?? {} };
+}

@@ -1,0 +1,53 @@
+import { readFileSync } from "node:fs";
+import { PriceFileError } from "./custom-prices.ts";
+import { convertGenaiPrices } from "./import-genai-prices.ts";
+import { convertLiteLlmPrices } from "./import-litellm.ts";
+import type { PriceEntry } from "./types.ts";
+
+/** A community catalog to load: LiteLLM's `model_prices_and_context_window.json` or genai-prices' `data.json`. */
+export type CatalogSource =
+  | { format: "litellm" | "genai-prices"; path: string }
+  | { format: "litellm" | "genai-prices"; data: unknown; name?: string };
+
+/**
+ * Loads a catalog in LiteLLM's or genai-prices' format as `imported` entries for `createPriceBook`.
+ * Throws a `PriceFileError` naming the file, the model and the field on bad data.
+ *
+ * @example
+ * const imported = loadPriceCatalog({ format: "litellm", path: "model_prices_and_context_window.json" });
+ * const book = createPriceBook({ imported });
+ */
+export function loadPriceCatalog(source: CatalogSource): PriceEntry[] {
+  let data: unknown;
+  let where: string;
+  if ("path" in source) {
+    where = source.path;
+    try {
+      data = JSON.parse(readFileSync(source.path, "utf8"));
+    } catch (error) {
+      throw new PriceFileError(
+        `Cannot load ${source.format} catalog ${source.path}: ${(error as Error).message}`,
+      );
+    }
+  } else {
+    data = source.data;
+    where = source.name ?? `${source.format} catalog`;
+  }
+  const checkedAt = new Date().toISOString().slice(0, 10);
+  try {
+    if (source.format === "litellm") {
+      return convertLiteLlmPrices(data, {
+        where,
+        checkedAt,
+        source: "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json",
+      });
+    }
+    return convertGenaiPrices(data, {
+      where,
+      checkedAt,
+      upstreamLabel: "genai-prices",
+    }).entries.map((entry) => ({ ...entry, layer: "imported" as const }));
+  } catch (error) {
+    throw new PriceFileError((error as Error).message);
+  }
+}

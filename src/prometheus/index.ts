@@ -1,0 +1,12 @@
+// `llmeter/prometheus`: usage metrics in the Prometheus text format, built on prom-client.
+export { LabelLimiter, OVERFLOW_LABEL_VALUE } from "./label-limiter.ts";
+export {
+  createPrometheusExporter,
+  type PrometheusExporter,
+  type PrometheusExporterOptions,
+} from "./prometheus-exporter.ts";
+export {
+  createPrometheusServer,
+  type PrometheusServer,
+  type PrometheusServerOptions,
+} from "./prometheus-server.ts";

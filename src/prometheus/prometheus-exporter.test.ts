@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { createMeter } from "../meter/create-meter.ts";
+import { silentDiagnostics } from "../meter/diagnostics.ts";
+import type { UsageEvent } from "../usage/usage-event.ts";
+import { createPrometheusExporter } from "./prometheus-exporter.ts";
+
+function event(fields: Partial<UsageEvent>): UsageEvent {
+  return {
+    id: "e",
+    timestamp: "2026-11-20T10:00:00.000Z",
+    kind: "llm",
+    operation: "chat",
+    provider: "openai",
+    model: "gpt-4o",
+    success: true,
+    ...fields,
+  };
+}
+
+/** The value of one sample line of the text format, found by name and labels. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const labelText = line.slice(name.length + 1, line.lastIndexOf("}"));
+    const parsed = Object.fromEntries(
+      [...labelText.matchAll(/(\w+)="([^"]*)"/g)].map((match) => [match[1], match[2]]),
+    );
+    if (Object.entries(labels).every(([key, value]) => parsed[key] === value))
+      return Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return undefined;
+}
+
+describe("createPrometheusExporter", () => {
+  it("counts requests, tokens by type, cost, errors and latency from a meter's events", async () => {
+    const prometheus = createPrometheusExporter();
+    const meter = createMeter({
+      sinks: [prometheus.sink],
+      pricing: false,
+      diagnostics: silentDiagnostics,
+    });
+    meter.record({
+      provider: "openai",
+      model: "gpt-4o",
+      tenantId: "acme",
+      inputTokens: 1000,
+      outputTokens: 200,
+      cacheReadTokens: 600,
+      reasoningTokens: 50,
+      costUsd: 0.0125,
+      latencyMs: 1500,
+      streaming: true,
+      timeToFirstTokenMs: 250,
+    });
+    meter.record({
+      provider: "openai",
+      model: "gpt-4o",
+      tenantId: "acme",
+      inputTokens: 10,
+      latencyMs: 100,
+    });
+    meter.record({
+      provider: "anthropic",
+      model: "claude",
+      tenantId: "globex",
+      success: false,
+      errorType: "RateLimitError",
+      latencyMs: 30,
+    });
+    await meter.flush();
+    const text = await prometheus.metrics();
+    const acme = { provider: "openai", model: "gpt-4o", tenant: "acme" };
+    expect(sample(text, "llmeter_requests_total", { ...acme, status: "success" })).toBe(2);
+    expect(sample(text, "llmeter_tokens_total", { ...acme, type: "input" })).toBe(1010);
+    expect(sample(text, "llmeter_tokens_total", { ...acme, type: "output" })).toBe(200);
+    expect(sample(text, "llmeter_tokens_total", { ...acme, type: "cache_read" })).toBe(600);
+    expect(sample(text, "llmeter_tokens_total", { ...acme, type: "reasoning" })).toBe(50);
+    expect(sample(text, "llmeter_cost_usd_total", acme)).toBe(0.0125);
+    expect(sample(text, "llmeter_unpriced_requests_total", acme)).toBe(1);
+    expect(
+      sample(text, "llmeter_request_duration_seconds_sum", { ...acme, status: "success" }),
+    ).toBeCloseTo(1.6, 9);
+    expect(
+      sample(text, "llmeter_request_duration_seconds_bucket", {
+        ...acme,
+        status: "success",
+        le: "0.16",
+      }),
+    ).toBe(1);
+    expect(sample(text, "llmeter_time_to_first_token_seconds_count", acme)).toBe(1);
+    expect(
+      sample(text, "llmeter_errors_total", {
+        provider: "anthropic",
+        tenant: "globex",
+        error_type: "RateLimitError",
+      }),
+    ).toBe(1);
+    expect(sample(text, "llmeter_requests_total", { tenant: "globex", status: "error" })).toBe(1);
+  });
+
+  it("bounds label cardinality: values past the limit become __other__", async () => {
+    const prometheus = createPrometheusExporter({ maxLabelValues: { tenant: 2 } });
+    for (const tenant of ["a", "b", "c", "d", "a"]) prometheus.observe(event({ tenantId: tenant }));
+    const text = await prometheus.metrics();
+    const series = text.split("\n").filter((line) => line.startsWith("llmeter_requests_total{"));
+    expect(series).toHaveLength(3);
+    expect(sample(text, "llmeter_requests_total", { tenant: "a" })).toBe(2);
+    expect(sample(text, "llmeter_requests_total", { tenant: "__other__" })).toBe(2);
+  });
+
+  it("can leave the tenant label out and use another prefix", async () => {
+    const prometheus = createPrometheusExporter({ tenantLabel: false, prefix: "app_llm_" });
+    prometheus.observe(event({ tenantId: "acme" }));
+    const text = await prometheus.metrics();
+    expect(text).toContain(
+      'app_llm_requests_total{provider="openai",model="gpt-4o",status="success"} 1',
+    );
+    expect(text).not.toContain("tenant=");
+  });
+});

@@ -1,0 +1,149 @@
+import { eventCacheWriteTokens, eventTotalTokens } from "../../stats/aggregate-events.ts";
+import type { UsageTotals } from "../../stats/usage-stats.ts";
+import type { UsageEvent } from "../../usage/usage-event.ts";
+import { LatencyHistogram } from "./latency-histogram.ts";
+
+/** One stored rollup: the sums of the events of one hour × tenant × provider × model × kind. */
+export interface RollupSums {
+  requests: number;
+  successes: number;
+  cached: number;
+  unpriced: number;
+  streaming: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** Cost in integer nano-dollars, like the in-memory accumulator: no float drift. */
+  costNano: number;
+  latencySum: number;
+  latency: LatencyHistogram;
+  timeToFirstToken: LatencyHistogram;
+  errors: Map<string, number>;
+}
+
+/**
+ * Adds events and stored rollups into `UsageTotals`. Sums are exact (the same arithmetic as
+ * `TotalsAccumulator`); percentiles come from mergeable histograms, within 1% of percentile_cont.
+ */
+export class RollupAccumulator implements RollupSums {
+  requests = 0;
+  successes = 0;
+  cached = 0;
+  unpriced = 0;
+  streaming = 0;
+  inputTokens = 0;
+  outputTokens = 0;
+  totalTokens = 0;
+  cacheReadTokens = 0;
+  cacheWriteTokens = 0;
+  reasoningTokens = 0;
+  costNano = 0;
+  latencySum = 0;
+  latency = new LatencyHistogram();
+  timeToFirstToken = new LatencyHistogram();
+  errors = new Map<string, number>();
+
+  add(event: UsageEvent): void {
+    this.requests += 1;
+    if (event.success) this.successes += 1;
+    else {
+      const type = event.errorType ?? "unknown";
+      this.errors.set(type, (this.errors.get(type) ?? 0) + 1);
+    }
+    if (event.cached === true) this.cached += 1;
+    if (event.streaming === true) this.streaming += 1;
+    this.inputTokens += event.inputTokens ?? 0;
+    this.outputTokens += event.outputTokens ?? 0;
+    this.totalTokens += eventTotalTokens(event);
+    this.cacheReadTokens += event.cacheReadTokens ?? 0;
+    this.cacheWriteTokens += eventCacheWriteTokens(event);
+    this.reasoningTokens += event.reasoningTokens ?? 0;
+    if (event.costUsd === undefined) {
+      if (!event.cached) this.unpriced += 1;
+    } else {
+      this.costNano += Math.round(event.costUsd * 1e9);
+    }
+    if (event.latencyMs !== undefined) {
+      this.latencySum += event.latencyMs;
+      this.latency.add(event.latencyMs);
+    }
+    if (event.timeToFirstTokenMs !== undefined) this.timeToFirstToken.add(event.timeToFirstTokenMs);
+  }
+
+  /** Adds a stored rollup (its histograms still encoded, decoded straight into ours). */
+  addStored(row: StoredRollup): void {
+    this.requests += row.requests;
+    this.successes += row.successes;
+    this.cached += row.cached;
+    this.unpriced += row.unpriced;
+    this.streaming += row.streaming;
+    this.inputTokens += row.inputTokens;
+    this.outputTokens += row.outputTokens;
+    this.totalTokens += row.totalTokens;
+    this.cacheReadTokens += row.cacheReadTokens;
+    this.cacheWriteTokens += row.cacheWriteTokens;
+    this.reasoningTokens += row.reasoningTokens;
+    this.costNano += row.costNano;
+    this.latencySum += row.latencySum;
+    if (row.latency !== null) this.latency.mergeEncoded(row.latency);
+    if (row.timeToFirstToken !== null) this.timeToFirstToken.mergeEncoded(row.timeToFirstToken);
+    if (row.errors !== null) {
+      for (const [type, count] of Object.entries(
+        JSON.parse(row.errors) as Record<string, number>,
+      )) {
+        this.errors.set(type, (this.errors.get(type) ?? 0) + count);
+      }
+    }
+  }
+
+  toTotals(): UsageTotals {
+    const totalCostUsd = this.costNano / 1e9;
+    return {
+      totalRequests: this.requests,
+      successfulRequests: this.successes,
+      failedRequests: this.requests - this.successes,
+      successRate: this.requests === 0 ? 1 : this.successes / this.requests,
+      cachedRequests: this.cached,
+      unpricedRequests: this.unpriced,
+      streamingRequests: this.streaming,
+      totalInputTokens: this.inputTokens,
+      totalOutputTokens: this.outputTokens,
+      totalTokens: this.totalTokens,
+      totalCacheReadTokens: this.cacheReadTokens,
+      totalCacheWriteTokens: this.cacheWriteTokens,
+      totalReasoningTokens: this.reasoningTokens,
+      totalCostUsd,
+      avgCostPerRequest: this.requests === 0 ? 0 : totalCostUsd / this.requests,
+      avgLatencyMs: this.latency.count === 0 ? undefined : this.latencySum / this.latency.count,
+      latencyP50: this.latency.percentile(0.5),
+      latencyP95: this.latency.percentile(0.95),
+      latencyP99: this.latency.percentile(0.99),
+      timeToFirstTokenP50: this.timeToFirstToken.percentile(0.5),
+      timeToFirstTokenP95: this.timeToFirstToken.percentile(0.95),
+      timeToFirstTokenP99: this.timeToFirstToken.percentile(0.99),
+    };
+  }
+}
+
+/** A rollup as read from storage: histograms still encoded, errors as JSON. */
+export interface StoredRollup {
+  requests: number;
+  successes: number;
+  cached: number;
+  unpriced: number;
+  streaming: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  costNano: number;
+  latencySum: number;
+  latency: Uint8Array | null;
+  timeToFirstToken: Uint8Array | null;
+  errors: string | null;
+}

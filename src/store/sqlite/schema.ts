@@ -1,0 +1,83 @@
+import type { DatabaseSync } from "node:sqlite";
+import { backfillRollups, ROLLUP_MIGRATION } from "./rollups.ts";
+
+/** A migration: SQL to run, or a function for steps SQL alone cannot do (backfills). */
+type Migration = string | ((db: DatabaseSync) => void);
+
+/**
+ * The ledger's schema, as an ordered list of migrations. `PRAGMA user_version` holds how many
+ * have run; opening a ledger runs the missing ones in one write transaction, so two processes
+ * opening a new file at once cannot both migrate it. Never edit a shipped migration: append one.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  // 1: events. Few indexes on purpose: each one slows every insert. Time ranges and sessions are
+  // indexed; tenant, provider and model queries are served by the rollups of migration 2.
+  `CREATE TABLE events (
+     id TEXT NOT NULL UNIQUE,
+     ts_ms INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     model TEXT NOT NULL,
+     tenant_id TEXT,
+     user_id TEXT,
+     session_id TEXT,
+     success INTEGER NOT NULL,
+     error_type TEXT,
+     cached INTEGER,
+     streaming INTEGER,
+     input_tokens INTEGER,
+     output_tokens INTEGER,
+     total_tokens INTEGER,
+     cache_read_tokens INTEGER,
+     cache_write_tokens INTEGER,
+     reasoning_tokens INTEGER,
+     cost_usd REAL,
+     latency_ms REAL,
+     ttft_ms REAL,
+     extra TEXT
+   );
+   CREATE INDEX events_by_time ON events (ts_ms);
+   CREATE INDEX events_by_session ON events (session_id, ts_ms) WHERE session_id IS NOT NULL;`,
+  // 2: hourly rollups (see rollups.ts), filled from the events already there.
+  (db) => {
+    db.exec(ROLLUP_MIGRATION);
+    backfillRollups(db);
+  },
+];
+
+/** The schema version this code writes. A newer file is refused rather than misread. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings `db` up to `SCHEMA_VERSION`. Throws a clear error for a ledger made by a newer llmeter. */
+export function migrate(db: DatabaseSync, location: string): void {
+  const current = userVersion(db);
+  if (current === SCHEMA_VERSION) return;
+  if (current > SCHEMA_VERSION) throw newerSchemaError(location, current);
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    // Re-read inside the lock: another process may have migrated meanwhile.
+    const locked = userVersion(db);
+    if (locked > SCHEMA_VERSION) throw newerSchemaError(location, locked);
+    for (let version = locked; version < SCHEMA_VERSION; version++) {
+      const migration = MIGRATIONS[version]!;
+      if (typeof migration === "string") db.exec(migration);
+      else migration(db);
+    }
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    db.exec("COMMIT");
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+function userVersion(db: DatabaseSync): number {
+  const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
+  return row.user_version;
+}
+
+function newerSchemaError(location: string, version: number): Error {
+  return new Error(
+    `The ledger ${location} has schema version ${version}, newer than this llmeter understands (${SCHEMA_VERSION}). Upgrade llmeter, or point LLMETER_DB at another file.`,
+  );
+}

@@ -1,0 +1,352 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import type { UsageFilter } from "../../stats/usage-stats.ts";
+import type { UsageEvent } from "../../usage/usage-event.ts";
+import type {
+  AggregateQuery,
+  AggregateResult,
+  RetentionPolicy,
+  RetentionResult,
+  SessionSummary,
+  UsageStore,
+} from "../usage-store.ts";
+import { AGGREGATE_COLUMNS, aggregateRows } from "./aggregate-rows.ts";
+import { withBusyRetrySync } from "./busy-retry.ts";
+import { EVENT_COLUMNS, type EventRowArray, eventToRow, rowToEvent } from "./event-row.ts";
+import { aggregateFromRollups, HOUR_MS, RollupWriter } from "./rollups.ts";
+import { migrate } from "./schema.ts";
+
+export interface SqliteStoreOptions {
+  /** How long a write waits for another process's lock before failing. Default 10,000 ms. */
+  busyTimeoutMs?: number;
+  /** Rows deleted per transaction by `delete` and `enforceRetention`. Default 5,000. */
+  deleteBatchSize?: number;
+  /**
+   * Answer aggregates from the hourly rollups where possible (default true): fast at any size,
+   * percentiles within 1%. `false` always scans the events: exact percentiles, slower on big ledgers.
+   */
+  useRollups?: boolean;
+}
+
+/** The SQLite ledger: a `UsageStore` with a synchronous append and its file's size. */
+export interface SqliteStore extends UsageStore {
+  /** The absolute path of the ledger file. */
+  readonly location: string;
+  appendSync(events: readonly UsageEvent[]): number;
+  /** Bytes used by data (free pages excluded), the measure `maxBytes` retention enforces. */
+  sizeBytes(): number;
+}
+
+const PAGE_SIZE = 1000;
+
+/**
+ * Opens (creating if needed) a SQLite ledger file on Node's built-in `node:sqlite`: WAL, so the CLI
+ * can read while applications write; a busy timeout plus retries, so several processes can share
+ * one file; one transaction per appended batch; schema migrations on open. A new file and its
+ * folder are readable by their owner only (0600 / 0700).
+ *
+ * @example
+ * const store = createSqliteStore(".llmeter/usage.db");
+ * await store.append(events);
+ */
+export function createSqliteStore(location: string, options: SqliteStoreOptions = {}): SqliteStore {
+  const path = resolve(location);
+  const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
+  const deleteBatchSize = options.deleteBatchSize ?? 5_000;
+  const { DatabaseSync } = loadSqlite();
+  createPrivateFile(path);
+  let db: DatabaseSync;
+  try {
+    db = new DatabaseSync(path, { timeout: busyTimeoutMs });
+  } catch (error) {
+    throw new Error(
+      `Cannot open the ledger ${path}: ${(error as Error).message}. Check the path and its permissions, or set LLMETER_DB to another file.`,
+      { cause: error },
+    );
+  }
+  try {
+    withBusyRetrySync(() => {
+      // auto_vacuum only takes effect on a file with no tables yet; it lets retention give space back.
+      db.exec("PRAGMA auto_vacuum = INCREMENTAL");
+      db.exec("PRAGMA journal_mode = WAL");
+    }, busyTimeoutMs);
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("PRAGMA cache_size = -65536");
+    db.exec("PRAGMA wal_autocheckpoint = 10000");
+    withBusyRetrySync(() => migrate(db, path), busyTimeoutMs);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const insert = db.prepare(
+    `INSERT INTO events (${EVENT_COLUMNS.join(", ")}) VALUES (${EVENT_COLUMNS.map(() => "?").join(", ")}) ON CONFLICT(id) DO NOTHING`,
+  );
+  const rollups = new RollupWriter(db);
+  const useRollups = options.useRollups ?? true;
+  let closed = false;
+
+  function assertOpen(): void {
+    if (closed) throw new Error(`The ledger ${path} is closed.`);
+  }
+
+  function transaction<T>(work: () => T): T {
+    return withBusyRetrySync(() => {
+      db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = work();
+        db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (db.isTransaction) db.exec("ROLLBACK");
+        throw error;
+      }
+    }, busyTimeoutMs);
+  }
+
+  function appendSync(events: readonly UsageEvent[]): number {
+    assertOpen();
+    if (events.length === 0) return 0;
+    // Rows are built before the lock is taken, so the transaction holds it only for the inserts.
+    const rows = events.map(eventToRow);
+    return transaction(() => {
+      // Only events that were really inserted count in the rollups: a replay changes nothing.
+      const inserted: UsageEvent[] = [];
+      const insertedTimes: number[] = [];
+      for (let index = 0; index < rows.length; index++) {
+        const row = rows[index]!;
+        if (Number(insert.run(...row).changes) === 1) {
+          inserted.push(events[index]!);
+          insertedTimes.push(row[1] as number);
+        }
+      }
+      rollups.addEvents(inserted, insertedTimes);
+      return inserted.length;
+    });
+  }
+
+  function select(columns: readonly string[], filter: UsageFilter, suffix = ""): StatementSync {
+    const { where } = whereClause(filter);
+    const statement = db.prepare(`SELECT ${columns.join(", ")} FROM events${where}${suffix}`);
+    statement.setReturnArrays(true);
+    return statement;
+  }
+
+  function sizeBytes(): number {
+    const pages = db.prepare("PRAGMA page_count").get() as { page_count: number };
+    const free = db.prepare("PRAGMA freelist_count").get() as { freelist_count: number };
+    const size = db.prepare("PRAGMA page_size").get() as { page_size: number };
+    return (pages.page_count - free.freelist_count) * size.page_size;
+  }
+
+  // Deletes in small transactions, yielding between them so other writers get the lock.
+  async function deleteInBatches(
+    where: string,
+    parameters: (string | number)[],
+    maxBatches = Number.POSITIVE_INFINITY,
+  ): Promise<number> {
+    const batch = `SELECT rowid, ts_ms FROM events${where} ORDER BY ts_ms LIMIT ${deleteBatchSize}`;
+    const hoursOf = db.prepare(
+      `SELECT DISTINCT (ts_ms / ${HOUR_MS}) * ${HOUR_MS} AS hour FROM (${batch})`,
+    );
+    const statement = db.prepare(
+      `DELETE FROM events WHERE rowid IN (SELECT rowid FROM (${batch}))`,
+    );
+    let deleted = 0;
+    for (;;) {
+      assertOpen();
+      const changes = transaction(() => {
+        const hours = (hoursOf.all(...parameters) as Array<{ hour: number }>).map(
+          (row) => row.hour,
+        );
+        const count = Number(statement.run(...parameters).changes);
+        // The rollups of the touched hours are recomputed in the same transaction: never drift.
+        rollups.rebuildHours(hours);
+        return count;
+      });
+      deleted += changes;
+      if (changes < deleteBatchSize || --maxBatches <= 0) break;
+      await yieldToEventLoop();
+    }
+    if (deleted > 0) reclaimSpace();
+    return deleted;
+  }
+
+  function reclaimSpace(): void {
+    try {
+      withBusyRetrySync(() => db.exec("PRAGMA incremental_vacuum(2000)"), busyTimeoutMs);
+    } catch {
+      // Only space is at stake; the next retention pass tries again.
+    }
+  }
+
+  const store: SqliteStore = {
+    location: path,
+    appendSync,
+    sizeBytes,
+
+    async append(events) {
+      return appendSync(events);
+    },
+
+    async aggregate(query: AggregateQuery): Promise<AggregateResult> {
+      assertOpen();
+      const groupBys = query.groupBy ?? [];
+      const scan = (filter: UsageFilter) =>
+        select(AGGREGATE_COLUMNS, filter).iterate(
+          ...whereClause(filter).parameters,
+        ) as Iterable<EventRowArray>;
+      if (useRollups) {
+        // One read transaction, so rollups and edge events are one consistent snapshot.
+        db.exec("BEGIN");
+        try {
+          const result = aggregateFromRollups(db, query.filter, groupBys, query.timeZone, scan);
+          if (result !== undefined) return result;
+        } finally {
+          db.exec("COMMIT");
+        }
+      }
+      return aggregateRows(scan(query.filter), groupBys, query.timeZone);
+    },
+
+    async listSessions(options = {}): Promise<SessionSummary[]> {
+      assertOpen();
+      const filter = options.filter ?? {};
+      const { where, parameters } = whereClause(filter, ["session_id IS NOT NULL"]);
+      const limit =
+        options.limit === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(options.limit))}`;
+      const sessions = db
+        .prepare(
+          `SELECT session_id, MIN(ts_ms) AS started, MAX(ts_ms) AS last FROM events${where} GROUP BY session_id ORDER BY last DESC, session_id${limit}`,
+        )
+        .all(...parameters) as Array<{ session_id: string; started: number; last: number }>;
+      const summaries: SessionSummary[] = [];
+      for (const session of sessions) {
+        const sessionFilter = { ...filter, sessionId: session.session_id };
+        const { totals } = await store.aggregate({ filter: sessionFilter, timeZone: "UTC" });
+        summaries.push({
+          sessionId: session.session_id,
+          startedAt: new Date(session.started).toISOString(),
+          lastActivityAt: new Date(session.last).toISOString(),
+          ...totals,
+        });
+      }
+      return summaries;
+    },
+
+    async delete(filter) {
+      assertOpen();
+      const { where, parameters } = whereClause(filter);
+      return deleteInBatches(where, parameters);
+    },
+
+    async enforceRetention(policy: RetentionPolicy): Promise<RetentionResult> {
+      assertOpen();
+      let deleted = 0;
+      if (policy.maxAgeMs !== undefined) {
+        const cutoff = (policy.nowMs ?? Date.now()) - policy.maxAgeMs;
+        deleted += await deleteInBatches(" WHERE ts_ms < ?", [cutoff]);
+      }
+      if (policy.maxBytes !== undefined) {
+        while (sizeBytes() > policy.maxBytes) {
+          const changes = await deleteInBatches("", [], 1);
+          if (changes === 0) break;
+          deleted += changes;
+        }
+      }
+      return { deleted, sizeBytes: sizeBytes() };
+    },
+
+    async *events(filter = {}) {
+      assertOpen();
+      const { where, parameters } = whereClause(filter, ["(ts_ms, rowid) > (?, ?)"]);
+      // Keyset pages: no read transaction stays open while the consumer is slow.
+      const statement = db.prepare(
+        `SELECT ${EVENT_COLUMNS.join(", ")}, rowid FROM events${where} ORDER BY ts_ms, rowid LIMIT ${PAGE_SIZE}`,
+      );
+      statement.setReturnArrays(true);
+      let afterTime = Number.MIN_SAFE_INTEGER;
+      let afterRowid = 0;
+      for (;;) {
+        assertOpen();
+        const rows = statement.all(
+          ...parameters,
+          afterTime,
+          afterRowid,
+        ) as unknown as EventRowArray[];
+        for (const row of rows) yield rowToEvent(row);
+        if (rows.length < PAGE_SIZE) return;
+        const last = rows[rows.length - 1]!;
+        afterTime = last[1] as number;
+        afterRowid = last[EVENT_COLUMNS.length] as number;
+      }
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        db.exec("PRAGMA optimize");
+      } catch {
+        // Optional housekeeping; never a reason to fail closing.
+      }
+      db.close();
+    },
+  };
+  return store;
+}
+
+/** The WHERE clause and its parameters for a filter, plus extra conditions (whose parameters come last). */
+function whereClause(
+  filter: UsageFilter,
+  extra: readonly string[] = [],
+): { where: string; parameters: (string | number)[] } {
+  const conditions: string[] = [];
+  const parameters: (string | number)[] = [];
+  const add = (condition: string, value: string | number | undefined) => {
+    if (value === undefined) return;
+    conditions.push(condition);
+    parameters.push(value);
+  };
+  add("ts_ms >= ?", filter.sinceMs);
+  add("ts_ms < ?", filter.untilMs);
+  add("tenant_id = ?", filter.tenantId);
+  add("user_id = ?", filter.userId);
+  add("session_id = ?", filter.sessionId);
+  add("provider = ?", filter.provider);
+  add("model = ?", filter.model);
+  add("kind = ?", filter.kind);
+  conditions.push(...extra);
+  return { where: conditions.length === 0 ? "" : ` WHERE ${conditions.join(" AND ")}`, parameters };
+}
+
+/** Creates the folder (0700) and the file (0600) when they do not exist yet. */
+function createPrivateFile(path: string): void {
+  if (existsSync(path)) return;
+  const folder = dirname(path);
+  if (!existsSync(folder)) mkdirSync(folder, { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, "a", 0o600));
+    chmodSync(path, 0o600);
+  } catch (error) {
+    throw new Error(
+      `Cannot create the ledger ${path}: ${(error as Error).message}. Check that its folder is writable, or set LLMETER_DB to another file.`,
+      { cause: error },
+    );
+  }
+}
+
+/** `node:sqlite`, loaded only when a SQLite ledger is opened (importing llmeter never loads it). */
+function loadSqlite(): typeof import("node:sqlite") {
+  const sqlite = process.getBuiltinModule?.("node:sqlite") as
+    | typeof import("node:sqlite")
+    | undefined;
+  if (sqlite === undefined) {
+    throw new Error(
+      `The SQLite ledger needs Node.js 22.13 or newer (node:sqlite); this is ${process.version}. Upgrade Node, or pass store: false / a PostgreSQL URL.`,
+    );
+  }
+  return sqlite;
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { CURATED_ENTRIES } from "../../src/pricing/catalog/curated.ts";
+import { CATALOG_VERSION, snapshotEntries } from "../../src/pricing/catalog/index.ts";
+import { createPriceBook, getDefaultPriceBook } from "../../src/pricing/price-book.ts";
+import { UNIT_PRICE_KEYS } from "../../src/pricing/types.ts";
+
+describe("the bundled catalog", () => {
+  const entries = getDefaultPriceBook().listEntries();
+
+  it("prices at least 600 models across at least 15 providers", () => {
+    const priced = entries.filter((entry) => entry.match === undefined || !("any" in entry.match));
+    expect(priced.length).toBeGreaterThanOrEqual(600);
+    expect(new Set(priced.map((entry) => entry.provider)).size).toBeGreaterThanOrEqual(15);
+  });
+
+  it("gives every entry a source URL, a checked date and sane prices", () => {
+    for (const entry of entries) {
+      expect(entry.source, entry.id).toMatch(/^https:\/\//);
+      expect(entry.checkedAt, entry.id).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      for (const key of UNIT_PRICE_KEYS) {
+        const value = entry.prices[key];
+        if (value !== undefined)
+          expect(value >= 0 && Number.isFinite(value), `${entry.id} ${key}`).toBe(true);
+      }
+    }
+    expect(CATALOG_VERSION).toMatch(/^\d{4}\.\d{2}\.\d{2}\+genai-prices@/);
+  });
+
+  it("covers the providers the issue names, curated first", () => {
+    const providers = new Set(entries.map((entry) => entry.provider));
+    for (const provider of [
+      "openai",
+      "anthropic",
+      "google",
+      "azure",
+      "bedrock",
+      "mistral",
+      "cohere",
+      "groq",
+      "deepseek",
+      "xai",
+      "together",
+      "fireworks",
+      "perplexity",
+      "openrouter",
+      "ollama",
+      "vllm",
+      "lmstudio",
+      "infinity",
+      "tesseract",
+      "azure-document-intelligence",
+      "google-document-ai",
+      "aws-textract",
+    ]) {
+      expect(providers.has(provider), provider).toBe(true);
+    }
+    // A curated entry hides the snapshot entry for the same model.
+    const gpt4o = entries.filter(
+      (entry) => entry.provider === "openai" && entry.model === "gpt-4o",
+    );
+    expect(gpt4o).toHaveLength(1);
+    expect(gpt4o[0]?.layer).toBe("curated");
+    expect(CURATED_ENTRIES.length).toBeGreaterThan(80);
+    expect(snapshotEntries().every((entry) => entry.upstream?.startsWith("genai-prices@"))).toBe(
+      true,
+    );
+  });
+
+  it("reports an unknown model once, not once per call", () => {
+    const messages: string[] = [];
+    const book = createPriceBook({ diagnostics: (_level, message) => messages.push(message) });
+    for (let call = 0; call < 5; call += 1) {
+      expect(
+        book.calculateCost({ inputTokens: 10 }, { provider: "openai", model: "gpt-unknown-1" }),
+      ).toBeNull();
+    }
+    expect(
+      book.calculateCost({ inputTokens: 10 }, { provider: "openai", model: "gpt-unknown-2" }),
+    ).toBeNull();
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toMatch(/no price known for model "gpt-unknown-1" \(provider "openai"\)/);
+  });
+});

@@ -1,0 +1,69 @@
+import pg from "pg";
+import { describe, it } from "vitest";
+
+/**
+ * The PostgreSQL the tests use: `LLMETER_TEST_DATABASE_URL`, else the one `.ci/setup/postgres.sh`
+ * creates. Every test file works in schemas of its own, so files can run concurrently.
+ */
+export const TEST_DATABASE_URL =
+  process.env.LLMETER_TEST_DATABASE_URL ?? "postgres://llmeter:llmeter@127.0.0.1:5432/llmeter_test";
+
+/** Whether the test database answers. Under CI=true a missing server fails the run instead. */
+export async function testDatabaseAvailable(): Promise<boolean> {
+  const client = new pg.Client({
+    connectionString: TEST_DATABASE_URL,
+    connectionTimeoutMillis: 3_000,
+  });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch (error) {
+    if (process.env.CI === "true") {
+      throw new Error(
+        `PostgreSQL for the tests is not reachable at ${TEST_DATABASE_URL} (${(error as Error).message}). .ci/setup/postgres.sh should have started it.`,
+      );
+    }
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Registers one skipped test that says how to get the server, when it is absent locally. */
+export function describeMissingDatabase(name: string): void {
+  describe(name, () => {
+    it.skip(`needs PostgreSQL at ${TEST_DATABASE_URL}: run \`sudo bash .ci/setup/postgres.sh\``, () => {});
+  });
+}
+
+let schemaCount = 0;
+
+/** A schema name unique to this process and call, e.g. `t_contract_4242_3_k9x`. */
+export function uniqueSchemaName(prefix: string): string {
+  schemaCount += 1;
+  const random = Math.random().toString(36).slice(2, 6);
+  return `t_${prefix}_${process.pid}_${schemaCount}_${random}`;
+}
+
+/** Runs SQL as the test role on a short-lived connection. */
+export async function runSql<Row extends pg.QueryResultRow = pg.QueryResultRow>(
+  sql: string,
+  params: unknown[] = [],
+): Promise<Row[]> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query<Row>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops the schemas a test file made. */
+export async function dropSchemas(names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  await runSql(
+    names.map((name) => `DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(name)} CASCADE;`).join("\n"),
+  );
+}
