@@ -14,7 +14,11 @@ import { median, nanosecondsPerCall, printTable } from "./measure.ts";
 
 const EVENTS = Number(process.env.BUDGET_BENCH_EVENTS ?? 500_000);
 const folder = mkdtempSync(join(tmpdir(), "llmeter-budget-bench-"));
-const info = { provider: "openai", model: "gpt-4o-mini", estimate: { inputTokens: 500, maxOutputTokens: 200 } };
+const info = {
+  provider: "openai",
+  model: "gpt-4o-mini",
+  estimate: { inputTokens: 500, maxOutputTokens: 200 },
+};
 
 async function trackCost(budgets: boolean, enforce: boolean): Promise<number> {
   const ledger = join(folder, `track-${budgets}-${enforce}.db`);
@@ -25,7 +29,8 @@ async function trackCost(budgets: boolean, enforce: boolean): Promise<number> {
     ...(budgets ? { budgets: [{ window: "day", limitUsd: 1e9, enforce }] } : {}),
   });
   const result = await nanosecondsPerCall(
-    () => meter.track(info, (tracker) => tracker.setTokens({ inputTokens: 480, outputTokens: 150 })),
+    () =>
+      meter.track(info, (tracker) => tracker.setTokens({ inputTokens: 480, outputTokens: 150 })),
     { iterations: 5_000, runs: 5, batch: 500 },
   );
   await meter.shutdown();
@@ -40,16 +45,29 @@ function spendQueryMs(count: number): { ms: number; scopedMs: number } {
   const batch: UsageEvent[] = [];
   for (let index = 0; index < count; index++) {
     batch.push({
-      id: `e-${index}`, timestamp: new Date(dayStart + (index % 3_600_000)).toISOString(), kind: "llm",
-      operation: "chat", success: true, provider: "openai", model: "gpt-4o-mini",
-      tenantId: `tenant-${index % 20}`, inputTokens: 500, outputTokens: 150, costUsd: 0.0002,
+      id: `e-${index}`,
+      timestamp: new Date(dayStart + (index % 3_600_000)).toISOString(),
+      kind: "llm",
+      operation: "chat",
+      success: true,
+      provider: "openai",
+      model: "gpt-4o-mini",
+      tenantId: `tenant-${index % 20}`,
+      inputTokens: 500,
+      outputTokens: 150,
+      costUsd: 0.0002,
     });
     if (batch.length === 10_000) store.appendSync(batch.splice(0));
   }
   store.appendSync(batch);
   const budgets = openBudgetLedger(ledger);
   const global = resolveBudgetRule({ window: "day", timeZone: "UTC", limitUsd: 100 });
-  const tenant = resolveBudgetRule({ scope: { tenantId: "tenant-3" }, window: "day", timeZone: "UTC", limitUsd: 100 });
+  const tenant = resolveBudgetRule({
+    scope: { tenantId: "tenant-3" },
+    window: "day",
+    timeZone: "UTC",
+    limitUsd: 100,
+  });
   const time = (rule: typeof global) => {
     const samples: number[] = [];
     for (let run = 0; run < 7; run++) {
@@ -72,12 +90,19 @@ try {
   printTable("meter.track() on the caller's path (SQLite ledger), per call", [
     { setup: "no budgets", "µs/call": (none / 1000).toFixed(1) },
     { setup: "alert-only budget", "µs/call": (alertsOnly / 1000).toFixed(1) },
-    { setup: "enforced budget (reserve in BEGIN IMMEDIATE)", "µs/call": (enforced / 1000).toFixed(1) },
+    {
+      setup: "enforced budget (reserve in BEGIN IMMEDIATE)",
+      "µs/call": (enforced / 1000).toFixed(1),
+    },
   ]);
   const rows = [];
   for (const count of [10_000, 100_000, EVENTS]) {
     const { ms, scopedMs } = spendQueryMs(count);
-    rows.push({ "events in window": count, "global spend ms": ms.toFixed(2), "tenant spend ms": scopedMs.toFixed(2) });
+    rows.push({
+      "events in window": count,
+      "global spend ms": ms.toFixed(2),
+      "tenant spend ms": scopedMs.toFixed(2),
+    });
   }
   printTable("Spend of one rule in its window (each enforced call runs this once per rule)", rows);
 } finally {

@@ -199,6 +199,46 @@ const endMs = Date.now();
     `${median(unfiltered).toFixed(1)} ms`,
     "",
   ]);
+  // Long periods: answered from the daily rollups (and hourly ones where a local day does not
+  // start on a UTC midnight), one query per breakdown.
+  const longQueries: Array<[string, () => Promise<unknown>]> = [
+    [
+      "all time, by model (what `usage show` asks)",
+      () => store.aggregate({ filter: {}, groupBy: ["model"], timeZone: "UTC" }),
+    ],
+    [
+      "all time, by day (UTC)",
+      () => store.aggregate({ filter: {}, groupBy: ["day"], timeZone: "UTC" }),
+    ],
+    [
+      "7 days, by provider+model+tenant+kind+day (Europe/Paris, the dashboard)",
+      () =>
+        store.aggregate({
+          filter: { sinceMs: endMs - 7 * DAY_MS },
+          groupBy: ["provider", "model", "tenant", "kind", "day"],
+          timeZone: "Europe/Paris",
+        }),
+    ],
+    [
+      "all time, by provider+model+tenant+kind+day (Europe/Paris)",
+      () =>
+        store.aggregate({
+          filter: {},
+          groupBy: ["provider", "model", "tenant", "kind", "day"],
+          timeZone: "Europe/Paris",
+        }),
+    ],
+    ["latest 20 sessions with their totals", () => store.listSessions({ limit: 20 })],
+  ];
+  for (const [name, run] of longQueries) {
+    const longTimes: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const started = performance.now();
+      await run();
+      longTimes.push(performance.now() - started);
+    }
+    results.push([name, `${median(longTimes).toFixed(1)} ms`, ""]);
+  }
   await store.close();
   const bytes =
     statSync(path).size + (statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0);

@@ -3,7 +3,10 @@
 import { createMeter } from "../src/meter/create-meter.ts";
 import { nanosecondsPerCall, printTable } from "./measure.ts";
 
-const quiet = { configContext: { env: { LLMETER_CONFIG: "/nonexistent/llmeter-config.json" } }, diagnostics: () => {} };
+const quiet = {
+  configContext: { env: { LLMETER_CONFIG: "/nonexistent/llmeter-config.json" } },
+  diagnostics: () => {},
+};
 const info = { provider: "openai", model: "gpt-4o-mini" };
 let sink = 0;
 const work = (index: number) => index * 2;

@@ -1,5 +1,23 @@
 // The core's public surface. Explicit named exports only: what is not listed here is internal.
 
+export type {
+  BudgetAlert,
+  BudgetAlertCallback,
+  BudgetState,
+  BudgetWebhook,
+} from "./budgets/budget-alerts.ts";
+export { BudgetExceededError } from "./budgets/budget-exceeded-error.ts";
+export type { BudgetOptions, BudgetStatus } from "./budgets/budget-manager.ts";
+export {
+  type BudgetRule,
+  BudgetRuleError,
+  type BudgetScope,
+  type BudgetWindow,
+} from "./budgets/budget-rule.ts";
+export type { MeterBudgets } from "./budgets/create-budget-manager.ts";
+export { type CallEstimate, estimateRequest } from "./budgets/estimate-call.ts";
+export { createLedgerBudgetsSource } from "./budgets/ledger-budgets-source.ts";
+
 export { ConfigError, type ResolvedConfig, resolveConfig } from "./config/resolve-config.ts";
 export { type LlmeterConfig, SETTINGS } from "./config/settings.ts";
 export { type AttributionInput, currentAttribution, withAttribution } from "./meter/attribution.ts";
@@ -11,15 +29,23 @@ export {
   silentDiagnostics,
 } from "./meter/diagnostics.ts";
 export { getMeter, setGlobalMeter } from "./meter/global-meter.ts";
+export {
+  type CallStart,
+  type MeterInstrumentation,
+  registerInstrumentation,
+} from "./meter/instrumentation.ts";
 export { createNoopMeter } from "./meter/noop-meter.ts";
 export type {
   CostBreakdownReport,
   CostShare,
   EventPricer,
   Meter,
+  MeterBudgetsView,
   MeterHealth,
+  MeterSession,
   PricedCost,
   RecordInput,
+  SessionOptions,
   StatsQuery,
   Tracker,
   TrackerHandle,
@@ -28,6 +54,37 @@ export type {
   UsageSink,
   UsageUnits,
 } from "./meter/types.ts";
+export { CATALOG_VERSION } from "./pricing/catalog/index.ts";
+export {
+  type CustomPrices,
+  loadCustomPriceFile,
+  type PriceFile,
+  PriceFileError,
+  parseCustomPrices,
+} from "./pricing/custom-prices.ts";
+export { type CatalogSource, loadPriceCatalog } from "./pricing/load-catalog.ts";
+export { canonicalProvider, detectProvider } from "./pricing/model-id.ts";
+export {
+  calculateCost,
+  createPriceBook,
+  getDefaultPriceBook,
+  type PriceBook,
+  type PriceBookOptions,
+} from "./pricing/price-book.ts";
+export type {
+  ContextTier,
+  CostResult,
+  DatedPrices,
+  MatchRule,
+  PriceEntry,
+  PriceLayer,
+  PriceMatch,
+  PricingOptions,
+  PricingUsage,
+  ServiceTierName,
+  ServiceTierPrices,
+  UnitPrices,
+} from "./pricing/types.ts";
 export { aggregateEvents } from "./stats/aggregate-events.ts";
 export { percentile } from "./stats/percentile.ts";
 export type {
@@ -39,10 +96,32 @@ export type {
   UsageStats,
   UsageTotals,
 } from "./stats/usage-stats.ts";
+export {
+  buildLedgerReport,
+  createLedger,
+  type Ledger,
+  type LedgerOptions,
+  type LedgerReportQuery,
+} from "./store/create-ledger.ts";
 export { createMemoryStore } from "./store/memory-store.ts";
+export { isPostgresUrl, type OpenStoreOptions, openStore } from "./store/open-store.ts";
+export { PERCENTILE_RELATIVE_ACCURACY } from "./store/rollup/latency-histogram.ts";
+export {
+  exportSession,
+  importSession,
+  type SessionFile,
+  SessionFileError,
+} from "./store/session-file.ts";
+export {
+  createSqliteStore,
+  type SqliteStore,
+  type SqliteStoreOptions,
+} from "./store/sqlite/sqlite-store.ts";
 export type {
   AggregateQuery,
   AggregateResult,
+  RetentionPolicy,
+  RetentionResult,
   SessionSummary,
   UsageStore,
 } from "./store/usage-store.ts";

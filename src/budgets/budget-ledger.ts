@@ -62,7 +62,13 @@ export interface BudgetLedger {
   /** The call never happened (failed before reaching the provider): drop the reservation. */
   release(reservationId: string): void;
   /** Marks `threshold` of `windowKey` as alerted; true only for the first caller (or after renotify). */
-  claimAlert(rule: ResolvedBudgetRule, windowKey: string, threshold: number, spentUsd: number, nowMs: number): boolean;
+  claimAlert(
+    rule: ResolvedBudgetRule,
+    windowKey: string,
+    threshold: number,
+    spentUsd: number,
+    nowMs: number,
+  ): boolean;
   /** For ledgers without a shared events table: the meter hands finished events here. */
   recordEvent?(event: UsageEvent): void;
   /** Deletes expired reservations and settled ones whose event is stored. */
@@ -98,6 +104,8 @@ CREATE TABLE events (id TEXT NOT NULL UNIQUE, ts_ms INTEGER NOT NULL, provider T
   output_tokens INTEGER, total_tokens INTEGER, cost_usd REAL, extra TEXT);
 CREATE INDEX events_by_time ON events (ts_ms);`;
 
+const HOUR_MS = 3_600_000;
+
 const SCOPE_COLUMNS: Record<string, string> = {
   tenantId: "tenant_id",
   userId: "user_id",
@@ -110,10 +118,17 @@ const SCOPE_COLUMNS: Record<string, string> = {
  * Opens the budget tables in the SQLite ledger at `location` (the file the meter's ledger uses), or,
  * with `":memory:"`, a process-local ledger fed with `recordEvent`.
  */
-export function openBudgetLedger(location: string, options: BudgetLedgerOptions = {}): BudgetLedger {
-  const sqlite = process.getBuiltinModule?.("node:sqlite") as typeof import("node:sqlite") | undefined;
+export function openBudgetLedger(
+  location: string,
+  options: BudgetLedgerOptions = {},
+): BudgetLedger {
+  const sqlite = process.getBuiltinModule?.("node:sqlite") as
+    | typeof import("node:sqlite")
+    | undefined;
   if (sqlite === undefined)
-    throw new Error(`Budgets need Node.js 22.13 or newer (node:sqlite); this is ${process.version}.`);
+    throw new Error(
+      `Budgets need Node.js 22.13 or newer (node:sqlite); this is ${process.version}.`,
+    );
   const memory = location === ":memory:";
   const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
   const db = new sqlite.DatabaseSync(memory ? ":memory:" : resolve(location), {
@@ -142,7 +157,9 @@ export function openBudgetLedger(location: string, options: BudgetLedgerOptions 
 
 /** Whether the SQLite ledger at `location` holds rules saved with `llmeter budget set`. */
 export function ledgerHasBudgetRules(location: string): boolean {
-  const sqlite = process.getBuiltinModule?.("node:sqlite") as typeof import("node:sqlite") | undefined;
+  const sqlite = process.getBuiltinModule?.("node:sqlite") as
+    | typeof import("node:sqlite")
+    | undefined;
   if (sqlite === undefined) return false;
   let db: DatabaseSync | undefined;
   try {
@@ -150,7 +167,9 @@ export function ledgerHasBudgetRules(location: string): boolean {
     const table = db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'budget_rules'")
       .get();
-    return table !== undefined && db.prepare("SELECT 1 FROM budget_rules LIMIT 1").get() !== undefined;
+    return (
+      table !== undefined && db.prepare("SELECT 1 FROM budget_rules LIMIT 1").get() !== undefined
+    );
   } catch {
     return false;
   } finally {
@@ -164,10 +183,15 @@ class SqliteBudgetLedger implements BudgetLedger {
   private readonly settings: Required<BudgetLedgerOptions>;
   private readonly statements = new Map<string, StatementSync>();
 
+  private readonly hasRollups: boolean;
+
   constructor(db: DatabaseSync, memory: boolean, settings: Required<BudgetLedgerOptions>) {
     this.db = db;
     this.memory = memory;
     this.settings = settings;
+    this.hasRollups =
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollups'").get() !==
+      undefined;
   }
 
   private statement(sql: string): StatementSync {
@@ -211,7 +235,9 @@ class SqliteBudgetLedger implements BudgetLedger {
 
   removeRule(id: string): boolean {
     return this.transaction(() => {
-      const removed = Number(this.statement("DELETE FROM budget_rules WHERE id = ?").run(id).changes);
+      const removed = Number(
+        this.statement("DELETE FROM budget_rules WHERE id = ?").run(id).changes,
+      );
       this.statement("DELETE FROM budget_alerts WHERE rule_id = ?").run(id);
       this.statement("DELETE FROM budget_reservations WHERE rule_id = ?").run(id);
       return removed > 0;
@@ -220,13 +246,7 @@ class SqliteBudgetLedger implements BudgetLedger {
 
   spend(rule: ResolvedBudgetRule, nowMs: number): BudgetSpend {
     const window = budgetWindowAt(rule, nowMs);
-    const { where, values } = scopeSql(rule.scope);
-    const events = this.statement(
-      `SELECT COALESCE(SUM(cost_usd), 0) AS usd,
-              COALESCE(SUM(COALESCE(total_tokens, COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0))), 0) AS tokens,
-              COUNT(*) AS requests
-         FROM events WHERE ts_ms >= ? AND ts_ms < ?${where}`,
-    ).get(window.startMs, window.endMs, ...values) as { usd: number; tokens: number; requests: number };
+    const events = this.eventSpend(rule.scope, window.startMs, window.endMs, nowMs);
     // Rolling windows have the constant key "rolling": their reservations are all current.
     const reservations = this.statement(
       `SELECT state, COALESCE(SUM(amount_usd), 0) AS usd, COALESCE(SUM(tokens), 0) AS tokens, COUNT(*) AS requests
@@ -234,7 +254,12 @@ class SqliteBudgetLedger implements BudgetLedger {
         WHERE rule_id = ? AND window_key = ? AND expires_ms > ?
           AND (state = 'active' OR NOT EXISTS (SELECT 1 FROM events e WHERE e.id = r.event_id))
         GROUP BY state`,
-    ).all(rule.id, window.key, nowMs) as Array<{ state: string; usd: number; tokens: number; requests: number }>;
+    ).all(rule.id, window.key, nowMs) as Array<{
+      state: string;
+      usd: number;
+      tokens: number;
+      requests: number;
+    }>;
     const active = reservations.find((row) => row.state === "active");
     const settled = reservations.find((row) => row.state === "settled");
     return {
@@ -248,6 +273,66 @@ class SqliteBudgetLedger implements BudgetLedger {
       reservedTokens: active?.tokens ?? 0,
       reservedRequests: active?.requests ?? 0,
     };
+  }
+
+  /**
+   * Spend of the events in `[startMs, endMs)`. Whole hours come from the ledger's hourly rollups
+   * (kept in the same transaction as the events) when the scope only uses their keys (tenant,
+   * provider, model); the partial hours at the edges, and any other scope, from the events.
+   */
+  private eventSpend(
+    scope: BudgetScope,
+    startMs: number,
+    endMs: number,
+    nowMs: number,
+  ): { usd: number; tokens: number; requests: number } {
+    const fromStart = Math.ceil(startMs / HOUR_MS) * HOUR_MS;
+    // A window that ends after now holds the current hour whole (no event is stamped in the
+    // future), so its rollup row counts too; otherwise the last partial hour is read from events.
+    const toHour =
+      endMs > nowMs && Math.ceil(nowMs / HOUR_MS) * HOUR_MS <= endMs
+        ? Math.ceil((nowMs + 1) / HOUR_MS) * HOUR_MS
+        : Math.floor(endMs / HOUR_MS) * HOUR_MS;
+    const rollupScope =
+      this.hasRollups &&
+      scope.userId === undefined &&
+      scope.sessionId === undefined &&
+      scope.attributes === undefined;
+    if (!rollupScope || toHour <= fromStart) return this.rawSpend(scope, startMs, endMs);
+    const rollupWhere: string[] = [];
+    const values: SQLInputValue[] = [fromStart, toHour];
+    for (const field of ["tenantId", "provider", "model"] as const) {
+      const value = scope[field];
+      if (value === undefined) continue;
+      rollupWhere.push(` AND ${SCOPE_COLUMNS[field]} = ?`);
+      values.push(value);
+    }
+    const hours = this.statement(
+      `SELECT COALESCE(SUM(cost_nano), 0) AS nano, COALESCE(SUM(total_tokens), 0) AS tokens, COALESCE(SUM(requests), 0) AS requests
+         FROM rollups WHERE hour_ms >= ? AND hour_ms < ?${rollupWhere.join("")}`,
+    ).get(...values) as { nano: number; tokens: number; requests: number };
+    const head = this.rawSpend(scope, startMs, fromStart);
+    const tail = this.rawSpend(scope, toHour, Math.max(toHour, endMs));
+    return {
+      usd: hours.nano / 1e9 + head.usd + tail.usd,
+      tokens: hours.tokens + head.tokens + tail.tokens,
+      requests: hours.requests + head.requests + tail.requests,
+    };
+  }
+
+  private rawSpend(
+    scope: BudgetScope,
+    startMs: number,
+    endMs: number,
+  ): { usd: number; tokens: number; requests: number } {
+    if (endMs <= startMs) return { usd: 0, tokens: 0, requests: 0 };
+    const { where, values } = scopeSql(scope);
+    return this.statement(
+      `SELECT COALESCE(SUM(cost_usd), 0) AS usd,
+              COALESCE(SUM(COALESCE(total_tokens, COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0))), 0) AS tokens,
+              COUNT(*) AS requests
+         FROM events WHERE ts_ms >= ? AND ts_ms < ?${where}`,
+    ).get(startMs, endMs, ...values) as { usd: number; tokens: number; requests: number };
   }
 
   reserve(request: ReservationRequest): string {
@@ -375,7 +460,10 @@ function scopeSql(scope: BudgetScope): { where: string; values: SQLInputValue[] 
   }
   for (const [key, value] of Object.entries(scope.attributes ?? {})) {
     where += " AND json_extract(extra, ?) = ?";
-    values.push(`$.attributes.${JSON.stringify(key)}`, typeof value === "boolean" ? Number(value) : value);
+    values.push(
+      `$.attributes.${JSON.stringify(key)}`,
+      typeof value === "boolean" ? Number(value) : value,
+    );
   }
   return { where, values };
 }
@@ -385,11 +473,12 @@ function firstExceeded(
   spend: BudgetSpend,
   request: ReservationRequest,
 ): BudgetExceededError | undefined {
-  const checks: Array<["usd" | "tokens" | "requests", number | undefined, number, number, number]> = [
-    ["usd", rule.limitUsd, spend.spentUsd, spend.reservedUsd, request.costUsd],
-    ["tokens", rule.limitTokens, spend.spentTokens, spend.reservedTokens, request.tokens],
-    ["requests", rule.limitRequests, spend.requests, spend.reservedRequests, 1],
-  ];
+  const checks: Array<["usd" | "tokens" | "requests", number | undefined, number, number, number]> =
+    [
+      ["usd", rule.limitUsd, spend.spentUsd, spend.reservedUsd, request.costUsd],
+      ["tokens", rule.limitTokens, spend.spentTokens, spend.reservedTokens, request.tokens],
+      ["requests", rule.limitRequests, spend.requests, spend.reservedRequests, 1],
+    ];
   for (const [limitKind, limit, spent, reserved, estimate] of checks) {
     if (limit === undefined || spent + reserved + estimate <= limit) continue;
     const plain = toBudgetRule(rule);

@@ -1,8 +1,6 @@
 import type { Diagnostics } from "../meter/diagnostics.ts";
 import type { EventPricer } from "../meter/types.ts";
 import type { Attribution, UsageEvent } from "../usage/usage-event.ts";
-import { BudgetExceededError } from "./budget-exceeded-error.ts";
-import type { BudgetLedger, BudgetSpend } from "./budget-ledger.ts";
 import {
   AlertDispatcher,
   type BudgetAlert,
@@ -11,6 +9,8 @@ import {
   type BudgetWebhook,
   stateFor,
 } from "./budget-alerts.ts";
+import { BudgetExceededError } from "./budget-exceeded-error.ts";
+import type { BudgetLedger, BudgetSpend } from "./budget-ledger.ts";
 import {
   type BudgetRule,
   describeScope,
@@ -75,7 +75,8 @@ export interface BudgetCall extends Attribution {
 }
 
 const RULE_REFRESH_MS = 5_000;
-const CLEANUP_EVERY_MS = 60_000;
+// Settled reservations whose event is stored are dead weight in every spend query: drop them often.
+const CLEANUP_EVERY_MS = 1_000;
 
 /**
  * Budgets for one meter: picks the rules a call falls under, reserves its estimate atomically in
@@ -135,10 +136,17 @@ export class BudgetManager {
         const own = new Set(this.configRules.map((rule) => rule.id));
         this.ledgerRules = this.ledger.listRules().filter((rule) => !own.has(rule.id));
       } catch (error) {
-        this.diagnostics.once("budget-rules-read", "warn", "could not read budget rules from the ledger", error);
+        this.diagnostics.once(
+          "budget-rules-read",
+          "warn",
+          "could not read budget rules from the ledger",
+          error,
+        );
       }
     }
-    return this.ledgerRules.length === 0 ? this.configRules : [...this.configRules, ...this.ledgerRules];
+    return this.ledgerRules.length === 0
+      ? this.configRules
+      : [...this.configRules, ...this.ledgerRules];
   }
 
   /**
@@ -163,7 +171,12 @@ export class BudgetManager {
         this.touch(rules);
         throw error;
       }
-      this.diagnostics.once("budget-reserve", "error", "a budget reservation failed; the call goes on unchecked", error);
+      this.diagnostics.once(
+        "budget-reserve",
+        "error",
+        "a budget reservation failed; the call goes on unchecked",
+        error,
+      );
       return undefined;
     }
   }
@@ -184,7 +197,27 @@ export class BudgetManager {
         if (rules.length > 0) this.touch(rules);
       }
     } catch (error) {
-      this.diagnostics.once("budget-settle", "error", "settling a budget reservation failed (it expires by itself)", error);
+      this.diagnostics.once(
+        "budget-settle",
+        "error",
+        "settling a budget reservation failed (it expires by itself)",
+        error,
+      );
+    }
+  }
+
+  /** The call was dropped without an event: free its reservation. */
+  release(reservation: BudgetReservation | undefined): void {
+    if (reservation?.id === undefined) return;
+    try {
+      this.ledger.release(reservation.id);
+    } catch (error) {
+      this.diagnostics.once(
+        "budget-release",
+        "error",
+        "releasing a budget reservation failed (it expires by itself)",
+        error,
+      );
     }
   }
 
@@ -214,12 +247,20 @@ export class BudgetManager {
     }
   }
 
-  private estimate(call: BudgetCall, rules: readonly ResolvedBudgetRule[]): { costUsd: number; tokens: number } {
+  private estimate(
+    call: BudgetCall,
+    rules: readonly ResolvedBudgetRule[],
+  ): { costUsd: number; tokens: number } {
     let estimate: CallEstimate = {};
     try {
       estimate = (typeof call.estimate === "function" ? call.estimate() : call.estimate) ?? {};
     } catch (error) {
-      this.diagnostics.once("budget-estimate", "warn", "estimating a call failed; its tokens are taken as unknown", error);
+      this.diagnostics.once(
+        "budget-estimate",
+        "warn",
+        "estimating a call failed; its tokens are taken as unknown",
+        error,
+      );
     }
     const inputTokens = estimate.inputTokens ?? 0;
     const outputTokens = estimate.maxOutputTokens ?? this.defaultMaxOutputTokens;
@@ -276,7 +317,8 @@ export class BudgetManager {
       const status = budgetStatus(rule, this.ledger.spend(rule, nowMs), nowMs);
       for (const threshold of rule.thresholds) {
         if (status.usedPercent < threshold) break;
-        if (!this.ledger.claimAlert(rule, status.windowKey, threshold, status.spentUsd, nowMs)) continue;
+        if (!this.ledger.claimAlert(rule, status.windowKey, threshold, status.spentUsd, nowMs))
+          continue;
         this.dispatcher.dispatch(alertFor(status, rule, threshold, nowMs));
       }
     }
@@ -288,18 +330,28 @@ export class BudgetManager {
     try {
       this.ledger.cleanup(nowMs);
     } catch (error) {
-      this.diagnostics.once("budget-cleanup", "warn", "cleaning up expired budget reservations failed", error);
+      this.diagnostics.once(
+        "budget-cleanup",
+        "warn",
+        "cleaning up expired budget reservations failed",
+        error,
+      );
     }
   }
 }
 
 /** The status of `rule` from its spend; `projectedUsd` extrapolates the burn rate to the window end. */
-export function budgetStatus(rule: ResolvedBudgetRule, spend: BudgetSpend, nowMs: number): BudgetStatus {
+export function budgetStatus(
+  rule: ResolvedBudgetRule,
+  spend: BudgetSpend,
+  nowMs: number,
+): BudgetStatus {
   const percents: number[] = [];
   if (rule.limitUsd !== undefined) percents.push((spend.spentUsd / rule.limitUsd) * 100);
   if (rule.limitTokens !== undefined) percents.push((spend.spentTokens / rule.limitTokens) * 100);
   if (rule.limitRequests !== undefined) percents.push((spend.requests / rule.limitRequests) * 100);
-  const usedPercent = Math.max(0, ...percents);
+  // Rounded to a millionth of a percent: sums of float costs (0.006 + 0.003) must not miss 90%.
+  const usedPercent = Math.round(Math.max(0, ...percents) * 1e6) / 1e6;
   const status: BudgetStatus = {
     id: rule.id,
     scope: describeScope(rule.scope),
@@ -327,7 +379,12 @@ export function budgetStatus(rule: ResolvedBudgetRule, spend: BudgetSpend, nowMs
   return status;
 }
 
-function alertFor(status: BudgetStatus, rule: ResolvedBudgetRule, threshold: number, nowMs: number): BudgetAlert {
+function alertFor(
+  status: BudgetStatus,
+  rule: ResolvedBudgetRule,
+  threshold: number,
+  nowMs: number,
+): BudgetAlert {
   const alert: BudgetAlert = {
     schemaVersion: 1,
     type: "llmeter.budget.alert",

@@ -75,7 +75,9 @@ export function resolveBudgetRule(
   where = "budget rule",
 ): ResolvedBudgetRule {
   if (rule === null || typeof rule !== "object" || Array.isArray(rule))
-    throw new BudgetRuleError(`${where} must be an object such as { window: "day", limitUsd: 50 }.`);
+    throw new BudgetRuleError(
+      `${where} must be an object such as { window: "day", limitUsd: 50 }.`,
+    );
   const input = rule as Record<string, unknown>;
   const scope = resolveScope(input.scope, where);
   const window = resolveWindow(input.window, where);
@@ -226,7 +228,9 @@ function resolveThresholds(value: unknown, where: string): number[] {
 function positiveNumber(value: unknown, name: string, where: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0)
-    throw new BudgetRuleError(`${where}: ${name} must be a positive number (got ${JSON.stringify(value)}).`);
+    throw new BudgetRuleError(
+      `${where}: ${name} must be a positive number (got ${JSON.stringify(value)}).`,
+    );
   return value;
 }
 

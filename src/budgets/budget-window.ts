@@ -19,6 +19,22 @@ export function budgetWindowAt(rule: ResolvedBudgetRule, nowMs: number): BudgetW
   const window = rule.window;
   if (!("calendar" in window))
     return { key: "rolling", startMs: nowMs - window.rollingMs, endMs: nowMs + 1 };
+  // Time-zone arithmetic (Intl) is the slow part of every reservation: reuse the current window.
+  const cached = lastWindow.get(rule);
+  if (cached !== undefined && nowMs >= cached.startMs && nowMs < cached.endMs) return cached;
+  const bounds = calendarWindowAt(rule, window.calendar, nowMs);
+  lastWindow.set(rule, bounds);
+  return bounds;
+}
+
+const lastWindow = new WeakMap<ResolvedBudgetRule, BudgetWindowBounds>();
+
+function calendarWindowAt(
+  rule: ResolvedBudgetRule,
+  calendar: "day" | "week" | "month",
+  nowMs: number,
+): BudgetWindowBounds {
+  const window = { calendar };
   const zone = rule.timeZone;
   if (window.calendar === "month") {
     const key = monthKey(nowMs, zone);
@@ -26,7 +42,10 @@ export function budgetWindowAt(rule: ResolvedBudgetRule, nowMs: number): BudgetW
     return {
       key,
       startMs: zonedTimeToEpochMs({ year, month, day: 1 }, zone),
-      endMs: zonedTimeToEpochMs({ year: month === 12 ? year + 1 : year, month: (month % 12) + 1, day: 1 }, zone),
+      endMs: zonedTimeToEpochMs(
+        { year: month === 12 ? year + 1 : year, month: (month % 12) + 1, day: 1 },
+        zone,
+      ),
     };
   }
   const key = window.calendar === "day" ? dayKey(nowMs, zone) : weekKey(nowMs, zone);

@@ -8,7 +8,7 @@ import {
   openBudgetLedger,
   resolveBudgetRules,
 } from "./budget-ledger.ts";
-import { type BudgetOptions, BudgetManager } from "./budget-manager.ts";
+import { BudgetManager, type BudgetOptions } from "./budget-manager.ts";
 import type { BudgetRule, ResolvedBudgetRule } from "./budget-rule.ts";
 
 /** What `createMeter({ budgets })` accepts: the rules alone, or the rules with alert settings. */
@@ -81,5 +81,7 @@ export function createBudgetManager(context: {
 function sqliteLocation(store: UsageStore | Promise<UsageStore> | undefined): string | undefined {
   if (store === undefined || store instanceof Promise) return undefined;
   const location = (store as { location?: unknown }).location;
-  return typeof location === "string" && typeof store.appendSync === "function" ? location : undefined;
+  return typeof location === "string" && typeof store.appendSync === "function"
+    ? location
+    : undefined;
 }

@@ -13,7 +13,16 @@ const CHARACTERS_PER_TOKEN = 4;
 /** Per message overhead (role, separators), as OpenAI's cookbook counts it. */
 const TOKENS_PER_MESSAGE = 4;
 /** Keys whose values are not prompt text (ids, enums, numbers the API reads). */
-const NOT_TEXT = new Set(["model", "role", "type", "id", "name", "tool_call_id", "mimeType", "media_type"]);
+const NOT_TEXT = new Set([
+  "model",
+  "role",
+  "type",
+  "id",
+  "name",
+  "tool_call_id",
+  "mimeType",
+  "media_type",
+]);
 
 /**
  * Estimates a request's prompt tokens from its text: characters / 4 plus a small overhead per
@@ -43,7 +52,9 @@ export function estimateRequestTokens(request: unknown): number {
 }
 
 /** The output limit a request sets, under any of the providers' names for it. */
-export function requestOutputLimit(request: Record<string, unknown> | undefined): number | undefined {
+export function requestOutputLimit(
+  request: Record<string, unknown> | undefined,
+): number | undefined {
   if (request === undefined) return undefined;
   const config = request.config as Record<string, unknown> | undefined;
   for (const value of [

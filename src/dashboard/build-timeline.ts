@@ -1,5 +1,6 @@
 import { zonedTimeToEpochMs } from "../cli/parse-date.ts";
 import type { ResolvedQuery } from "../cli/usage-query.ts";
+import { emptyTotals } from "../stats/aggregate-events.ts";
 import { dayKey, monthKey } from "../stats/time-buckets.ts";
 import type { GroupBy, UsageGroup, UsageTotals } from "../stats/usage-stats.ts";
 import type { UsageStore } from "../store/usage-store.ts";
@@ -260,23 +261,7 @@ function toBucket(
 }
 
 /** The totals of a bucket with no calls. */
-const EMPTY_TOTALS: UsageTotals = {
-  totalRequests: 0,
-  successfulRequests: 0,
-  failedRequests: 0,
-  successRate: 1,
-  cachedRequests: 0,
-  unpricedRequests: 0,
-  streamingRequests: 0,
-  totalInputTokens: 0,
-  totalOutputTokens: 0,
-  totalTokens: 0,
-  totalCacheReadTokens: 0,
-  totalCacheWriteTokens: 0,
-  totalReasoningTokens: 0,
-  totalCostUsd: 0,
-  avgCostPerRequest: 0,
-};
+const EMPTY_TOTALS: UsageTotals = emptyTotals();
 
 function dayStart(key: string, timeZone: string): number {
   const [year, month, day] = key.split("-").map(Number);

@@ -1,6 +1,11 @@
 import { performance } from "node:perf_hooks";
 import type { Attribution, CostBreakdown, PriceSource, TokenUsage } from "../usage/usage-event.ts";
-import { type AttributionInput, mergeAttribution, toAttribution } from "./attribution.ts";
+import {
+  type AttributionInput,
+  currentAttribution,
+  mergeAttribution,
+  toAttribution,
+} from "./attribution.ts";
 import type { CapturedCall } from "./instrumentation.ts";
 import type { RecordInput, TrackerHandle, TrackInfo, UsageUnits } from "./types.ts";
 
@@ -15,15 +20,27 @@ export class ActiveTracker implements TrackerHandle {
   private readonly submit: (event: RecordInput) => void;
   private ended = false;
   private readonly instrumentationCalls: CapturedCall[] | undefined;
+  private readonly onDiscard: ((fields: RecordInput) => void) | undefined;
 
   constructor(
     info: TrackInfo,
     submit: (event: RecordInput) => void,
     instrumentationCalls?: CapturedCall[],
+    onDiscard?: (fields: RecordInput) => void,
   ) {
     this.fields = { ...info };
+    // Attribution is taken where the call starts: `end()` may run in another async context.
+    const context = currentAttribution();
+    if (context !== undefined) (this.fields as { context?: Attribution }).context = context;
     this.submit = submit;
     this.instrumentationCalls = instrumentationCalls;
+    this.onDiscard = onDiscard;
+  }
+
+  discard(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.onDiscard?.(this.fields);
   }
 
   setTokens(usage: TokenUsage): void {

@@ -567,3 +567,15 @@ describe("enabled switch and configuration", () => {
     ).toThrow(/LLMETER_MAX_HISTORY.*whole number/);
   });
 });
+
+describe("attribution of handles", () => {
+  it("is taken where the call starts, even when end() runs in another context", async () => {
+    const { meter, events } = createTestMeter();
+    const handle = withAttribution({ tenantId: "starter" }, () =>
+      meter.start({ provider: "a", model: "b" }),
+    );
+    withAttribution({ tenantId: "someone-else" }, () => handle.end());
+    await meter.flush();
+    expect(events[0]!.tenantId).toBe("starter");
+  });
+});

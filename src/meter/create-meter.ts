@@ -12,7 +12,7 @@ import { localTimeZone } from "../stats/time-buckets.ts";
 import type { UsageGroup, UsageStats } from "../stats/usage-stats.ts";
 import type { RetentionPolicy, SessionSummary, UsageStore } from "../store/usage-store.ts";
 import { normalizeUsageEvent, USAGE_EVENT_FIELDS } from "../usage/normalize-usage-event.ts";
-import type { Attribution, UsageEvent, UsageKind } from "../usage/usage-event.ts";
+import type { AttributeValue, Attribution, UsageEvent, UsageKind } from "../usage/usage-event.ts";
 import { ActiveTracker } from "./active-tracker.ts";
 import {
   type AttributionInput,
@@ -105,6 +105,15 @@ export interface MeterOptions {
    * Rules from the `budgets` setting and `llmeter budget set` apply too. See docs/budgets.md.
    */
   budgets?: MeterBudgets;
+  /**
+   * Rewrites each event's free attributes before anything keeps or exports them (ledger, sinks,
+   * spans): return them without the secrets, e.g. `({ email, ...rest }) => rest`. The result is
+   * validated like any attribute; a hook that throws drops the event's attributes (reported once).
+   */
+  redactAttributes?: (
+    attributes: Record<string, AttributeValue>,
+    event: Readonly<UsageEvent>,
+  ) => Record<string, AttributeValue> | undefined;
 }
 
 /** The hidden fields a raw event carries from the caller's stack to `drain`. */
@@ -174,6 +183,7 @@ class RecordingMeter implements Meter {
   private readonly health = { recorded: 0, corrected: 0, priced: 0, unpriced: 0 };
   private readonly drainBound = () => this.drain();
   private readonly budgetManager: BudgetManager | undefined;
+  private readonly redactAttributes: MeterOptions["redactAttributes"];
   readonly budgets: MeterBudgetsView | undefined;
 
   constructor(
@@ -194,6 +204,7 @@ class RecordingMeter implements Meter {
     this.now = options.now ?? Date.now;
     this.pricing = options.pricing === false ? undefined : options.pricing;
     this.instrumentations = options.instrumentations;
+    this.redactAttributes = options.redactAttributes;
     this.staticAttribution =
       options.attributes === undefined ? undefined : toAttribution(options.attributes);
     const sinks: UsageSink[] = (options.sinks ?? []).map((sink, index) =>
@@ -303,8 +314,17 @@ class RecordingMeter implements Meter {
 
   start(info: TrackInfo): TrackerHandle {
     const checked = this.budgetManager === undefined ? info : this.reserveBudget(info);
-    return new ActiveTracker(checked, this.submitBound, this.capture(checked, "start"));
+    return new ActiveTracker(
+      checked,
+      this.submitBound,
+      this.capture(checked, "start"),
+      this.budgetManager === undefined ? undefined : this.discardBound,
+    );
   }
+
+  // A discarded tracker records nothing: its reservation (if any) is freed now, not at its expiry.
+  private readonly discardBound = (fields: RecordInput) =>
+    this.budgetManager?.release((fields as PendingInput).budgetReservation);
 
   // Reserves the call's estimate (throws BudgetExceededError); the reservation rides with the event.
   private reserveBudget(info: TrackInfo): TrackInfo {
@@ -440,8 +460,11 @@ class RecordingMeter implements Meter {
   // Runs on the caller's stack: capture attribution, queue, schedule. Nothing else.
   private submit(event: PendingInput): void {
     if (this.closed) return;
-    const attribution = currentAttribution();
-    if (attribution !== undefined) event.context = attribution;
+    // A tracked call captured its attribution when it started; a recorded one, now.
+    if (event.context === undefined) {
+      const attribution = currentAttribution();
+      if (attribution !== undefined) event.context = attribution;
+    }
     // A tracked call captured its instrumentation context when it started; a recorded one, now.
     if (event.instrumentationCalls === undefined) {
       const calls = this.capture(event, "record");
@@ -553,8 +576,28 @@ class RecordingMeter implements Meter {
         this.diagnostics.once(`invalid:${field}`, "warn", `usage event corrected: ${problem}`);
       }
     }
+    if (this.redactAttributes !== undefined && event.attributes !== undefined) this.redact(event);
     this.price(event);
     return event;
+  }
+
+  // Fails closed: when the user's hook throws, the attributes are dropped rather than kept unredacted.
+  private redact(event: UsageEvent): void {
+    let attributes: Record<string, AttributeValue> | undefined;
+    try {
+      const hook = this.redactAttributes;
+      const redacted = hook === undefined ? event.attributes : hook({ ...event.attributes }, event);
+      attributes = normalizeUsageEvent({ attributes: redacted }).event.attributes;
+    } catch (error) {
+      this.diagnostics.once(
+        "redact-failed",
+        "warn",
+        "the redactAttributes hook threw; the event's attributes were dropped (reported once)",
+        error,
+      );
+    }
+    if (attributes === undefined || Object.keys(attributes).length === 0) delete event.attributes;
+    else event.attributes = attributes;
   }
 
   private price(event: UsageEvent): void {

@@ -1,3 +1,4 @@
+import { emptyTotals } from "../stats/aggregate-events.ts";
 import type { UsageStats } from "../stats/usage-stats.ts";
 import type { SessionSummary } from "../store/usage-store.ts";
 import type { Meter, MeterHealth, MeterSession, Tracker, TrackerHandle } from "./types.ts";
@@ -22,21 +23,7 @@ function emptyStats(): UsageStats {
   return {
     period: { name: "all" },
     filters: {},
-    totalRequests: 0,
-    successfulRequests: 0,
-    failedRequests: 0,
-    successRate: 1,
-    cachedRequests: 0,
-    unpricedRequests: 0,
-    streamingRequests: 0,
-    totalInputTokens: 0,
-    totalOutputTokens: 0,
-    totalTokens: 0,
-    totalCacheReadTokens: 0,
-    totalCacheWriteTokens: 0,
-    totalReasoningTokens: 0,
-    totalCostUsd: 0,
-    avgCostPerRequest: 0,
+    ...emptyTotals(),
     byProvider: {},
     byModel: {},
     byTenant: {},

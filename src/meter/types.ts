@@ -1,8 +1,8 @@
+import type { BudgetStatus } from "../budgets/budget-manager.ts";
+import type { CallEstimate } from "../budgets/estimate-call.ts";
 import type { ResolvedPeriod, UsageFilter, UsageStats } from "../stats/usage-stats.ts";
 import type { SessionSummary } from "../store/usage-store.ts";
 import type { CostBreakdown, PriceSource, TokenUsage, UsageEvent } from "../usage/usage-event.ts";
-import type { BudgetStatus } from "../budgets/budget-manager.ts";
-import type { CallEstimate } from "../budgets/estimate-call.ts";
 import type { AttributionInput } from "./attribution.ts";
 
 /** What a call is, known before it runs. Attribution given here wins over the context's. */
@@ -69,6 +69,11 @@ export interface Tracker {
 export interface TrackerHandle extends Tracker {
   /** Finishes the measurement and records the event. Later calls do nothing. */
   end(): void;
+  /**
+   * Drops the measurement without recording it (another layer recorded the call, e.g. an
+   * instrumented SDK under a middleware) and frees its budget reservation. Later calls do nothing.
+   */
+  discard?(): void;
 }
 
 /** `meter.record()` input: a finished call. Only what you know; the rest is filled in. */

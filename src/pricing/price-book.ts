@@ -163,7 +163,11 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
       if (!chain.includes(name)) chain.push(name);
     };
     for (const name of start) push(name);
-    for (const name of start) for (const fallback of (Object.hasOwn(PROVIDER_FALLBACKS, name) ? PROVIDER_FALLBACKS[name] : undefined) ?? []) push(fallback);
+    for (const name of start)
+      for (const fallback of (Object.hasOwn(PROVIDER_FALLBACKS, name)
+        ? PROVIDER_FALLBACKS[name]
+        : undefined) ?? [])
+        push(fallback);
     const callProvider = chain[0];
     if (callProvider === undefined) return null;
     for (const [position, provider] of chain.entries()) {
@@ -460,4 +464,14 @@ let defaultBook: PriceBook | undefined;
 export function getDefaultPriceBook(): PriceBook {
   defaultBook ??= createPriceBook();
   return defaultBook;
+}
+
+/**
+ * Prices one call with the bundled catalog (the default price book): USD with its breakdown and
+ * the entry that matched, or `null` for an unknown model (reported once per model).
+ *
+ * @example calculateCost({ inputTokens: 1000, cacheReadTokens: 800, outputTokens: 200 }, { model: "gpt-4o" })
+ */
+export function calculateCost(usage: PricingUsage, options: PricingOptions): CostResult | null {
+  return getDefaultPriceBook().calculateCost(usage, options);
 }

@@ -85,6 +85,11 @@ export class TotalsAccumulator {
   }
 }
 
+/** The totals of no events at all (percentiles undefined). */
+export function emptyTotals(): UsageTotals {
+  return new TotalsAccumulator().toTotals();
+}
+
 function ascending(a: number, b: number): number {
   return a - b;
 }

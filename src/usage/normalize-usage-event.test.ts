@@ -77,7 +77,7 @@ describe("normalizeUsageEvent", () => {
     expect(problems.length).toBe(4);
   });
 
-  it("flags token counts that break the convention but keeps them", () => {
+  it("repairs token counts reported outside the convention, so that normalizing is idempotent", () => {
     const { event, problems } = normalizeUsageEvent({
       provider: "anthropic",
       model: "claude",
@@ -86,9 +86,12 @@ describe("normalizeUsageEvent", () => {
       outputTokens: 5,
       reasoningTokens: 50,
     });
-    expect(event.cacheReadTokens).toBe(100);
+    expect(event.inputTokens).toBe(110);
+    expect(event.outputTokens).toBe(55);
+    expect(event.totalTokens).toBe(165);
     expect(problems.join("\n")).toMatch(/inputTokens must include cache/);
     expect(problems.join("\n")).toMatch(/outputTokens must include reasoning/);
+    expect(normalizeUsageEvent(event).problems).toEqual([]);
   });
 
   it("marks an event with an error type as failed unless told otherwise", () => {

@@ -157,8 +157,8 @@ export function normalizeUsageEvent(
 
   event.kind ??= "llm";
   event.timestamp = normalizeTimestamp(timestamp, options.nowMs, problems);
+  repairConsistency(event, problems);
   fillDefaults(event);
-  checkConsistency(event, problems);
   return { event, problems };
 }
 
@@ -238,7 +238,16 @@ function fillDefaults(event: UsageEvent): void {
   }
 }
 
-function checkConsistency(event: UsageEvent, problems: string[]): void {
+/**
+ * Repairs counts that break the token convention, so that a normalized event is always
+ * consistent (normalizing it again changes nothing). Cache parts larger than `inputTokens` mean
+ * the uncached input was reported alone (Anthropic's shape), so they are added to it; reasoning
+ * larger than `outputTokens` means it was reported apart (xAI's shape), so it is added too.
+ */
+function repairConsistency(event: UsageEvent, problems: string[]): void {
+  const reportedTotal = event.totalTokens;
+  const derivedTotal = (event.inputTokens ?? 0) + (event.outputTokens ?? 0);
+  let repaired = false;
   const cacheParts =
     (event.cacheReadTokens ?? 0) +
     (event.cacheWriteTokens ?? 0) +
@@ -246,8 +255,10 @@ function checkConsistency(event: UsageEvent, problems: string[]): void {
     (event.cacheWrite1hTokens ?? 0);
   if (event.inputTokens !== undefined && cacheParts > event.inputTokens) {
     problems.push(
-      `cache tokens (${cacheParts}) exceed inputTokens (${event.inputTokens}): inputTokens must include cache reads and writes`,
+      `cache tokens (${cacheParts}) exceed inputTokens (${event.inputTokens}): inputTokens must include cache reads and writes; added them to it`,
     );
+    event.inputTokens += cacheParts;
+    repaired = true;
   }
   if (
     event.outputTokens !== undefined &&
@@ -255,8 +266,14 @@ function checkConsistency(event: UsageEvent, problems: string[]): void {
     event.reasoningTokens > event.outputTokens
   ) {
     problems.push(
-      `reasoningTokens (${event.reasoningTokens}) exceed outputTokens (${event.outputTokens}): outputTokens must include reasoning`,
+      `reasoningTokens (${event.reasoningTokens}) exceed outputTokens (${event.outputTokens}): outputTokens must include reasoning; added it to it`,
     );
+    event.outputTokens += event.reasoningTokens;
+    repaired = true;
+  }
+  // A total that matched the uncorrected counts is corrected with them.
+  if (repaired && (reportedTotal === undefined || reportedTotal === derivedTotal)) {
+    event.totalTokens = (event.inputTokens ?? 0) + (event.outputTokens ?? 0);
   }
 }
 

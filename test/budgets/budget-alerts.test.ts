@@ -9,7 +9,9 @@ const meters: Meter[] = [];
 const servers: Server[] = [];
 afterEach(async () => {
   await Promise.all(meters.splice(0).map((meter) => meter.shutdown()));
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(
+    servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))),
+  );
 });
 
 function clock(startIso: string) {
@@ -23,7 +25,12 @@ function memoryMeter(options: Parameters<typeof createMeter>[0]): Meter {
   return meter;
 }
 
-function spend(meter: Meter, costUsd: number, timestamp: number, extra: Record<string, unknown> = {}) {
+function spend(
+  meter: Meter,
+  costUsd: number,
+  timestamp: number,
+  extra: Record<string, unknown> = {},
+) {
   meter.recordLlm({ provider: "openai", model: "gpt-4o", costUsd, timestamp, ...extra });
 }
 
@@ -33,7 +40,12 @@ describe("budget alerts", () => {
     const alerts: BudgetAlert[] = [];
     const meter = memoryMeter({
       now: time.now,
-      budgets: { rules: [{ window: "day", timeZone: "UTC", limitUsd: 10 }], onAlert: (alert) => { alerts.push(alert); } },
+      budgets: {
+        rules: [{ window: "day", timeZone: "UTC", limitUsd: 10 }],
+        onAlert: (alert) => {
+          alerts.push(alert);
+        },
+      },
     });
     spend(meter, 7, time.now());
     await meter.flush();
@@ -54,12 +66,49 @@ describe("budget alerts", () => {
       [90, "critical"],
       [100, "exceeded"],
     ]);
-    expect(alerts[2]).toMatchObject({ budgetId: "global/day", windowKey: "2026-11-22", limitUsd: 10, scope: "all calls" });
+    expect(alerts[2]).toMatchObject({
+      budgetId: "global/day",
+      windowKey: "2026-11-22",
+      limitUsd: 10,
+      scope: "all calls",
+    });
     // Next day: the window is new, so are its alerts.
     time.set("2026-11-23T09:00:00Z");
     spend(meter, 8, time.now());
     await meter.flush();
-    expect(alerts.slice(3).map((alert) => [alert.threshold, alert.windowKey])).toEqual([[75, "2026-11-23"]]);
+    expect(alerts.slice(3).map((alert) => [alert.threshold, alert.windowKey])).toEqual([
+      [75, "2026-11-23"],
+    ]);
+  });
+
+  it("re-notifies a threshold after renotifyMs, once per period", async () => {
+    const time = clock("2026-11-22T10:00:00Z");
+    const alerts: BudgetAlert[] = [];
+    const meter = memoryMeter({
+      now: time.now,
+      budgets: {
+        rules: [
+          { window: "day", timeZone: "UTC", limitUsd: 1, thresholds: [50], renotifyMs: 3_600_000 },
+        ],
+        onAlert: (alert) => {
+          alerts.push(alert);
+        },
+      },
+    });
+    spend(meter, 0.6, time.now());
+    await meter.flush();
+    time.set("2026-11-22T10:30:00Z");
+    spend(meter, 0.01, time.now());
+    await meter.flush();
+    expect(alerts).toHaveLength(1);
+    time.set("2026-11-22T11:01:00Z");
+    spend(meter, 0.01, time.now());
+    spend(meter, 0.01, time.now());
+    await meter.flush();
+    expect(alerts.map((alert) => alert.firedAt)).toEqual([
+      "2026-11-22T10:00:00.000Z",
+      "2026-11-22T11:01:00.000Z",
+    ]);
   });
 
   it("counts only calls in the rule's scope", async () => {
@@ -68,8 +117,18 @@ describe("budget alerts", () => {
     const meter = memoryMeter({
       now: time.now,
       budgets: {
-        rules: [{ scope: { tenantId: "acme", attributes: { feature: "chat" } }, window: "day", timeZone: "UTC", limitUsd: 1, thresholds: [50] }],
-        onAlert: (alert) => { alerts.push(alert); },
+        rules: [
+          {
+            scope: { tenantId: "acme", attributes: { feature: "chat" } },
+            window: "day",
+            timeZone: "UTC",
+            limitUsd: 1,
+            thresholds: [50],
+          },
+        ],
+        onAlert: (alert) => {
+          alerts.push(alert);
+        },
       },
     });
     spend(meter, 5, time.now(), { tenantId: "globex", attributes: { feature: "chat" } });
@@ -79,7 +138,11 @@ describe("budget alerts", () => {
     spend(meter, 0.6, time.now(), { tenantId: "acme", attributes: { feature: "chat" } });
     await meter.flush();
     expect(alerts.map((alert) => alert.scope)).toEqual(["tenant acme, feature=chat"]);
-    expect(meter.budgets?.status()[0]).toMatchObject({ spentUsd: 0.6, requests: 1, state: "warning" });
+    expect(meter.budgets?.status()[0]).toMatchObject({
+      spentUsd: 0.6,
+      requests: 1,
+      state: "warning",
+    });
   });
 
   it("honours the time zone at the window boundary", async () => {
@@ -87,7 +150,12 @@ describe("budget alerts", () => {
     const alerts: BudgetAlert[] = [];
     const meter = memoryMeter({
       now: time.now,
-      budgets: { rules: [{ window: "day", timeZone: "Europe/Paris", limitUsd: 10, thresholds: [50] }], onAlert: (alert) => { alerts.push(alert); } },
+      budgets: {
+        rules: [{ window: "day", timeZone: "Europe/Paris", limitUsd: 10, thresholds: [50] }],
+        onAlert: (alert) => {
+          alerts.push(alert);
+        },
+      },
     });
     spend(meter, 6, time.now());
     await meter.flush();
@@ -103,13 +171,19 @@ describe("budget alerts", () => {
   it("POSTs the alert to a webhook on loopback", async () => {
     const received: Array<{ body: BudgetAlert; contentType: string | undefined }> = [];
     const url = await listen(async (request) => {
-      received.push({ body: JSON.parse(await readBody(request)), contentType: request.headers["content-type"] });
+      received.push({
+        body: JSON.parse(await readBody(request)),
+        contentType: request.headers["content-type"],
+      });
       return 204;
     });
     const time = clock("2026-11-22T10:00:00Z");
     const meter = memoryMeter({
       now: time.now,
-      budgets: { rules: [{ id: "daily", window: "day", timeZone: "UTC", limitUsd: 2 }], webhook: url },
+      budgets: {
+        rules: [{ id: "daily", window: "day", timeZone: "UTC", limitUsd: 2 }],
+        webhook: url,
+      },
     });
     spend(meter, 2.5, time.now());
     await meter.flush();
@@ -150,7 +224,9 @@ describe("budget alerts", () => {
     expect(answer).toBe("the call's own result");
     await meter.flush();
     expect(attempts).toBe(3);
-    expect(logged.some((line) => line.includes('budget "global/day"') && line.includes("100%"))).toBe(true);
+    expect(
+      logged.some((line) => line.includes('budget "global/day"') && line.includes("100%")),
+    ).toBe(true);
     expect(logged.some((line) => line.includes("webhook") && line.includes("failed"))).toBe(false);
   });
 
@@ -164,10 +240,17 @@ describe("budget alerts", () => {
       budgets: {
         rules: [{ window: "day", timeZone: "UTC", limitUsd: 1, thresholds: [100] }],
         webhook: { url: `${url}?token=secret`, backoffMs: 1, maxAttempts: 2 },
-        onAlert: () => { throw new Error("callback bug"); },
+        onAlert: () => {
+          throw new Error("callback bug");
+        },
       },
     });
-    expect(meter.track({ provider: "openai", model: "gpt-4o" }, (tracker) => { tracker.setCost(5); return 42; })).toBe(42);
+    expect(
+      meter.track({ provider: "openai", model: "gpt-4o" }, (tracker) => {
+        tracker.setCost(5);
+        return 42;
+      }),
+    ).toBe(42);
     await meter.flush();
     const failure = logged.find((line) => line.includes("webhook"));
     expect(failure).toContain("failed (HTTP 500)");
@@ -178,7 +261,10 @@ describe("budget alerts", () => {
 
 async function listen(handle: (request: IncomingMessage) => Promise<number>): Promise<string> {
   const server = createServer((request, response) => {
-    handle(request).then((status) => response.writeHead(status).end(), () => response.writeHead(500).end());
+    handle(request).then(
+      (status) => response.writeHead(status).end(),
+      () => response.writeHead(500).end(),
+    );
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -190,3 +276,18 @@ async function readBody(request: IncomingMessage): Promise<string> {
   for await (const chunk of request) body += chunk;
   return body;
 }
+
+describe("reservations held by trackers", () => {
+  it("are freed when a tracker is discarded (a nested integration recorded the call)", () => {
+    const meter = memoryMeter({ budgets: [{ window: "day", limitUsd: 1, enforce: true }] });
+    const outer = meter.start({ provider: "openai", model: "gpt-4o", estimate: { costUsd: 0.6 } });
+    expect(meter.budgets?.activeReservations()).toBe(1);
+    expect(() =>
+      meter.start({ provider: "openai", model: "gpt-4o", estimate: { costUsd: 0.6 } }),
+    ).toThrow(/would be exceeded/);
+    outer.discard?.();
+    expect(meter.budgets?.activeReservations()).toBe(0);
+    const next = meter.start({ provider: "openai", model: "gpt-4o", estimate: { costUsd: 0.6 } });
+    next.discard?.();
+  });
+});

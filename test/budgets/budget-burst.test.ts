@@ -45,8 +45,15 @@ describe("enforced budget under a burst from 4 processes", () => {
     const prices = createPriceBook();
     const price = (inputTokens: number, outputTokens: number) =>
       prices.priceEvent({
-        id: "x", timestamp: new Date().toISOString(), kind: "llm", operation: "chat", success: true,
-        provider: "openai", model: "gpt-4o-mini", inputTokens, outputTokens,
+        id: "x",
+        timestamp: new Date().toISOString(),
+        kind: "llm",
+        operation: "chat",
+        success: true,
+        provider: "openai",
+        model: "gpt-4o-mini",
+        inputTokens,
+        outputTokens,
       })!.costUsd;
     const request = {
       model: "gpt-4o-mini",
@@ -54,7 +61,10 @@ describe("enforced budget under a burst from 4 processes", () => {
       messages: [{ role: "user" as const, content: "Worker 0 asks question 10: say hello." }],
     };
     const estimateUsd = price(estimateRequestTokens(request), 16);
-    const probe = await new OpenAI({ baseURL: mock.openaiBaseUrl, apiKey: "test" }).chat.completions.create(request);
+    const probe = await new OpenAI({
+      baseURL: mock.openaiBaseUrl,
+      apiKey: "test",
+    }).chat.completions.create(request);
     const realUsd = price(probe.usage!.prompt_tokens, probe.usage!.completion_tokens);
     mock.requests.length = 0;
     const limitUsd = realUsd * 50; // room for about 50 calls at their real cost

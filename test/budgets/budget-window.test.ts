@@ -34,15 +34,28 @@ describe("budget windows", () => {
     const rule = resolveBudgetRule({ window: { rolling: "2h" }, limitUsd: 1 });
     const window = budgetWindowAt(rule, 10_000_000);
     expect(window.endMs - window.startMs).toBe(7_200_000 + 1);
-    expect(resolveBudgetRule({ window: "30m", limitUsd: 1 }).window).toEqual({ rollingMs: 1_800_000, rolling: "30m" });
+    expect(resolveBudgetRule({ window: "30m", limitUsd: 1 }).window).toEqual({
+      rollingMs: 1_800_000,
+      rolling: "30m",
+    });
   });
 });
 
 describe("budget rules", () => {
   it("fills defaults and derives an id", () => {
-    const rule = resolveBudgetRule({ scope: { tenantId: "acme" }, window: "month", limitUsd: 2000 }, { timeZone: "Europe/Paris" });
-    expect(rule).toMatchObject({ id: "tenant:acme/month", thresholds: [75, 90, 100], enforce: false, timeZone: "Europe/Paris" });
-    expect(resolveBudgetRule({ scope: "global", window: "day", limitUsd: 5 }).id).toBe("global/day");
+    const rule = resolveBudgetRule(
+      { scope: { tenantId: "acme" }, window: "month", limitUsd: 2000 },
+      { timeZone: "Europe/Paris" },
+    );
+    expect(rule).toMatchObject({
+      id: "tenant:acme/month",
+      thresholds: [75, 90, 100],
+      enforce: false,
+      timeZone: "Europe/Paris",
+    });
+    expect(resolveBudgetRule({ scope: "global", window: "day", limitUsd: 5 }).id).toBe(
+      "global/day",
+    );
   });
 
   it.each([

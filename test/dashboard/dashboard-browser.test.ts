@@ -68,7 +68,13 @@ async function cliReport(...flags: string[]): Promise<UsageReport> {
 
 /** The CLI's numbers for the page's default period, the 7 days before the server's clock. */
 const lastWeek = (...flags: string[]) =>
-  cliReport("--since", new Date(NOW - 7 * DAY_MS).toISOString(), "--until", new Date(NOW).toISOString(), ...flags);
+  cliReport(
+    "--since",
+    new Date(NOW - 7 * DAY_MS).toISOString(),
+    "--until",
+    new Date(NOW).toISOString(),
+    ...flags,
+  );
 
 /** Opens the page and records console errors and uncaught exceptions. */
 async function openPage(

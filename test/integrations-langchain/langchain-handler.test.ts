@@ -234,6 +234,7 @@ describe("LangChain callback handler with ChatOpenAI", () => {
     const { createMeter } = await import("../../src/meter/create-meter.ts");
     const { silentDiagnostics } = await import("../../src/meter/diagnostics.ts");
     const meter = createMeter({
+      store: false,
       sinks: [
         () => {
           throw new Error("sink down");

@@ -141,6 +141,26 @@ describe("no double counting: LangChain over an instrumented OpenAI client", () 
     expect(events[0]?.requestId).toMatch(/^chatcmpl-/);
   });
 
+  it("a bare callback handler over an instrumented client skips the call the SDK recorded", async () => {
+    // No scope here: only the completion id the SDK integration claims tells the handler.
+    const model = new ChatOpenAI({
+      model: "gpt-4o-mini",
+      apiKey: "test-key",
+      configuration: { baseURL: mock.openaiBaseUrl, fetch: server.fetch },
+      callbacks: [createLlmeterCallbackHandler({ meter: metered.meter })],
+    });
+    instrumentLangChainClient(model);
+    await model.invoke("hello");
+    for await (const _chunk of await model.stream("streamed hello")) {
+      // consume
+    }
+    const reported = await server.settled();
+    const events = await metered.events();
+    expect(reported).toHaveLength(2);
+    expect(events).toHaveLength(2);
+    for (const event of events) expect(event.requestId ?? "").not.toBe("");
+  });
+
   it("LangChain embeddings over an instrumented client record the SDK's exact tokens once", async () => {
     const embeddings = instrumentEmbeddings(
       new OpenAIEmbeddings({ model: "text-embedding-3-small", apiKey: "test-key" }),

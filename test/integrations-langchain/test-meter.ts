@@ -33,6 +33,7 @@ export function createTestMeter(): TestMeter {
   const collected: UsageEvent[] = [];
   const meter = createMeter({
     pricing: testPricer,
+    store: false,
     sinks: [(event) => void collected.push(event)],
     diagnostics: silentDiagnostics,
     configContext: { env: {}, cwd: "/nonexistent" },

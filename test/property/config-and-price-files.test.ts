@@ -1,23 +1,37 @@
 // Property-based tests of the files users write by hand: .llmeter/config.json and custom price
 // files. Any content is either accepted or refused with the library's own error type, naming the
 // file; nothing else escapes, nothing hangs.
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError, resolveConfig } from "../../src/config/resolve-config.ts";
 import { SETTING_NAMES, SETTINGS } from "../../src/config/settings.ts";
-import { loadCustomPriceFile, PriceFileError, parseCustomPrices } from "../../src/pricing/custom-prices.ts";
+import {
+  loadCustomPriceFile,
+  PriceFileError,
+  parseCustomPrices,
+} from "../../src/pricing/custom-prices.ts";
 import { createPriceBook } from "../../src/pricing/price-book.ts";
 
 const folder = mkdtempSync(join(tmpdir(), "llmeter-property-"));
 
 /** JSON-ish text: valid JSON objects with real and made-up setting names, broken JSON, bytes. */
-const settingValue = fc.oneof(fc.jsonValue(), fc.string(), fc.integer(), fc.boolean(), fc.constant(null));
+const settingValue = fc.oneof(
+  fc.jsonValue(),
+  fc.string(),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+);
 const configText = fc.oneof(
-  fc.dictionary(fc.constantFrom(...SETTING_NAMES), settingValue, { maxKeys: 6 }).map((value) => JSON.stringify(value)),
-  fc.dictionary(fc.oneof(fc.constantFrom(...SETTING_NAMES), fc.string()), settingValue).map((value) => JSON.stringify(value)),
+  fc
+    .dictionary(fc.constantFrom(...SETTING_NAMES), settingValue, { maxKeys: 6 })
+    .map((value) => JSON.stringify(value)),
+  fc
+    .dictionary(fc.oneof(fc.constantFrom(...SETTING_NAMES), fc.string()), settingValue)
+    .map((value) => JSON.stringify(value)),
   fc.jsonValue().map((value) => JSON.stringify(value)),
   fc.string(),
   fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes).toString("latin1")),
@@ -77,7 +91,10 @@ const priceEntry = fc.record(
 );
 const priceData = fc.oneof(
   fc.record({ prices: fc.array(priceEntry, { maxLength: 5 }) }, { requiredKeys: [] }),
-  fc.record({ prices: fc.array(fc.anything(), { maxLength: 3 }), aliases: fc.anything() }, { requiredKeys: [] }),
+  fc.record(
+    { prices: fc.array(fc.anything(), { maxLength: 3 }), aliases: fc.anything() },
+    { requiredKeys: [] },
+  ),
   fc.anything(),
 );
 
@@ -116,16 +133,22 @@ describe("custom price files (fast-check)", () => {
   it("any bytes on disk load or fail with a PriceFileError naming the path", () => {
     let run = 0;
     fc.assert(
-      fc.property(fc.oneof(fc.string(), priceData.map((data) => JSON.stringify(data) ?? "")), (text) => {
-        const file = join(folder, `prices-${run++}.json`);
-        writeFileSync(file, text);
-        try {
-          loadCustomPriceFile(file);
-        } catch (error) {
-          expect(PriceFileError.isInstance(error)).toBe(true);
-          expect((error as Error).message).toContain(file);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          priceData.map((data) => JSON.stringify(data) ?? ""),
+        ),
+        (text) => {
+          const file = join(folder, `prices-${run++}.json`);
+          writeFileSync(file, text);
+          try {
+            loadCustomPriceFile(file);
+          } catch (error) {
+            expect(PriceFileError.isInstance(error)).toBe(true);
+            expect((error as Error).message).toContain(file);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

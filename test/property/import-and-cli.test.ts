@@ -25,7 +25,9 @@ async function countEvents(target: UsageStore): Promise<number> {
 const hostileLine = fc.oneof(
   fc.string({ maxLength: 200 }).filter((text) => text.trim() !== ""),
   fc.jsonValue().map((value) => JSON.stringify(value)),
-  fc.record({ provider: fc.anything(), model: fc.anything(), inputTokens: fc.anything() }).map((value) => JSON.stringify(value) ?? "{}"),
+  fc
+    .record({ provider: fc.anything(), model: fc.anything(), inputTokens: fc.anything() })
+    .map((value) => JSON.stringify(value) ?? "{}"),
   fc.constant('{"__proto__": {"polluted": true}, "provider": "openai", "model": "gpt-4o"}'),
   fc.constant('{"provider": "openai", "model": "gpt-4o", "inputTokens": -5}'),
   fc.constant(`{"provider": "${"p".repeat(10_000)}", "model": "gpt-4o"}`),
@@ -41,9 +43,12 @@ describe("usage import over arbitrary files (fast-check)", () => {
         fc.nat(),
         async (validCount, badLines, seed) => {
           run += 1;
-          const valid = sampleEvents(validCount, { seed: seed + 1, idPrefix: `run${run}-` }).map((event) => JSON.stringify(event));
+          const valid = sampleEvents(validCount, { seed: seed + 1, idPrefix: `run${run}-` }).map(
+            (event) => JSON.stringify(event),
+          );
           const lines = [...valid];
-          for (const [index, line] of badLines.entries()) lines.splice((seed + index) % (lines.length + 1), 0, line);
+          for (const [index, line] of badLines.entries())
+            lines.splice((seed + index) % (lines.length + 1), 0, line);
           const file = join(folder, `import-${run}.jsonl`);
           writeFileSync(file, lines.join("\n"));
           const before = await countEvents(store);
@@ -68,10 +73,42 @@ describe("usage import over arbitrary files (fast-check)", () => {
 });
 
 const word = fc.constantFrom(
-  "usage", "report", "export", "import", "show", "list", "clear", "config", "get", "set", "unset",
-  "prices", "--json", "--period", "7d", "-1d", "all", "--group-by", "tenant", "--format", "csv",
-  "--since", "--until", "2026-13-45", "--tenant", "__proto__", "--help", "--yes", "--tz", "Mars/Base",
-  "--ledger", "--limit", "-5", "NaN", "--output", "",
+  "usage",
+  "report",
+  "export",
+  "import",
+  "show",
+  "list",
+  "clear",
+  "config",
+  "get",
+  "set",
+  "unset",
+  "prices",
+  "--json",
+  "--period",
+  "7d",
+  "-1d",
+  "all",
+  "--group-by",
+  "tenant",
+  "--format",
+  "csv",
+  "--since",
+  "--until",
+  "2026-13-45",
+  "--tenant",
+  "__proto__",
+  "--help",
+  "--yes",
+  "--tz",
+  "Mars/Base",
+  "--ledger",
+  "--limit",
+  "-5",
+  "NaN",
+  "--output",
+  "",
 );
 const argv = fc.array(fc.oneof(word, fc.string({ maxLength: 20 })), { maxLength: 6 });
 
@@ -80,7 +117,21 @@ describe("arbitrary CLI arguments (fast-check)", () => {
     await fc.assert(
       fc.asyncProperty(argv, async (args) => {
         // Only commands that read: clear/import/set would change the shared fixture ledger.
-        if (args.some((arg) => ["clear", "import", "set", "unset", "--output", "serve", "demo", "mock-provider"].includes(arg))) return;
+        if (
+          args.some((arg) =>
+            [
+              "clear",
+              "import",
+              "set",
+              "unset",
+              "--output",
+              "serve",
+              "demo",
+              "mock-provider",
+            ].includes(arg),
+          )
+        )
+          return;
         const result = await runInProcess(args, { store, cwd: folder, answer: false });
         expect([0, 1, 2]).toContain(result.code);
         if (result.code === 1) expect(result.stderr).toMatch(/^llmeter: |error/);
@@ -94,12 +145,21 @@ describe("arbitrary CLI arguments (fast-check)", () => {
 describe("CSV cells (fast-check)", () => {
   it("no text cell can start a spreadsheet formula", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string().map((text) => `=${text}`), fc.string().map((text) => `@${text}`), fc.string().map((text) => `+${text}`), fc.string().map((text) => `-${text}`)), (text) => {
-        const cell = csvCell(text);
-        const unquoted = cell.startsWith('"') ? cell.slice(1, -1).replaceAll('""', '"') : cell;
-        expect(unquoted).not.toMatch(/^[=+\-@\t\r]/);
-        if (!/^[=+\-@\t\r]/.test(text)) expect(unquoted).toBe(text);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string().map((text) => `=${text}`),
+          fc.string().map((text) => `@${text}`),
+          fc.string().map((text) => `+${text}`),
+          fc.string().map((text) => `-${text}`),
+        ),
+        (text) => {
+          const cell = csvCell(text);
+          const unquoted = cell.startsWith('"') ? cell.slice(1, -1).replaceAll('""', '"') : cell;
+          expect(unquoted).not.toMatch(/^[=+\-@\t\r]/);
+          if (!/^[=+\-@\t\r]/.test(text)) expect(unquoted).toBe(text);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

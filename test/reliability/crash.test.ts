@@ -21,7 +21,10 @@ interface ChildRun {
 }
 
 /** Runs the recording child; once it reported `killAfter` events, sends `signal`. */
-function runChild(env: Record<string, string>, kill?: { after: number; signal: NodeJS.Signals }): Promise<ChildRun> {
+function runChild(
+  env: Record<string, string>,
+  kill?: { after: number; signal: NodeJS.Signals },
+): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(NODE, [CHILD], {
       env: { PATH: process.env.PATH ?? "", ...env },
@@ -41,7 +44,9 @@ function runChild(env: Record<string, string>, kill?: { after: number; signal: N
       stderr += chunk;
     });
     child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ reported: lastReported(stdout), signal, code, stdout, stderr }));
+    child.on("close", (code, signal) =>
+      resolve({ reported: lastReported(stdout), signal, code, stdout, stderr }),
+    );
   });
 }
 
@@ -54,7 +59,9 @@ function lastReported(stdout: string): number {
 function inspect(path: string): { rows: number; contiguous: boolean; integrity: string } {
   const db = new DatabaseSync(path);
   try {
-    const integrity = String((db.prepare("PRAGMA integrity_check").get() as { integrity_check: string }).integrity_check);
+    const integrity = String(
+      (db.prepare("PRAGMA integrity_check").get() as { integrity_check: string }).integrity_check,
+    );
     const rows = Number((db.prepare("SELECT count(*) AS n FROM events").get() as { n: number }).n);
     const highest = db.prepare("SELECT max(id) AS id FROM events").get() as { id: string | null };
     const contiguous = rows === 0 || highest.id === `seq-${String(rows - 1).padStart(9, "0")}`;
@@ -71,7 +78,10 @@ function freshLedger(): string {
 describe("crash tests on the SQLite ledger", { timeout: 120_000 }, () => {
   it("SIGTERM during a heavy workload loses nothing, re-raises the signal, and a restart resumes", async () => {
     const ledger = freshLedger();
-    const run = await runChild({ LEDGER: ledger, PER_TICK: "2000" }, { after: 60_000, signal: "SIGTERM" });
+    const run = await runChild(
+      { LEDGER: ledger, PER_TICK: "2000" },
+      { after: 60_000, signal: "SIGTERM" },
+    );
     expect(run.stderr).toBe("");
     // The process still dies of SIGTERM (llmeter flushes, then re-raises).
     expect(run.signal).toBe("SIGTERM");
@@ -81,7 +91,12 @@ describe("crash tests on the SQLite ledger", { timeout: 120_000 }, () => {
     expect(after.rows).toBe(run.reported);
     expect(after.contiguous).toBe(true);
 
-    const resumed = await runChild({ LEDGER: ledger, PER_TICK: "2000", START: String(after.rows), TOTAL: "5000" });
+    const resumed = await runChild({
+      LEDGER: ledger,
+      PER_TICK: "2000",
+      START: String(after.rows),
+      TOTAL: "5000",
+    });
     expect(resumed.code).toBe(0);
     expect(resumed.stdout).toContain('done {"ledger":0}');
     const final = inspect(ledger);
@@ -90,7 +105,10 @@ describe("crash tests on the SQLite ledger", { timeout: 120_000 }, () => {
 
   it("SIGKILL in syncWrites mode loses nothing that record() returned for", async () => {
     const ledger = freshLedger();
-    const run = await runChild({ LEDGER: ledger, SYNC: "1", PER_TICK: "10" }, { after: 3000, signal: "SIGKILL" });
+    const run = await runChild(
+      { LEDGER: ledger, SYNC: "1", PER_TICK: "10" },
+      { after: 3000, signal: "SIGKILL" },
+    );
     expect(run.signal).toBe("SIGKILL");
     const after = inspect(ledger);
     expect(after.integrity).toBe("ok");
@@ -102,16 +120,26 @@ describe("crash tests on the SQLite ledger", { timeout: 120_000 }, () => {
 
   it("SIGKILL in the default (batched) mode loses at most the queued tail; the file stays sound and resumes", async () => {
     const ledger = freshLedger();
-    const run = await runChild({ LEDGER: ledger, PER_TICK: "2000" }, { after: 40_000, signal: "SIGKILL" });
+    const run = await runChild(
+      { LEDGER: ledger, PER_TICK: "2000" },
+      { after: 40_000, signal: "SIGKILL" },
+    );
     expect(run.signal).toBe("SIGKILL");
     const after = inspect(ledger);
     expect(after.integrity).toBe("ok");
     // Batches commit in order: what survived is a prefix of what was recorded, nothing invented.
     expect(after.contiguous).toBe(true);
     expect(after.rows).toBeLessThanOrEqual(run.reported + 2000);
-    console.info(`SIGKILL (batched): ${run.reported} recorded, ${after.rows} in the ledger, ${run.reported - after.rows} lost`);
+    console.info(
+      `SIGKILL (batched): ${run.reported} recorded, ${after.rows} in the ledger, ${run.reported - after.rows} lost`,
+    );
 
-    const resumed = await runChild({ LEDGER: ledger, PER_TICK: "2000", START: String(after.rows), TOTAL: "3000" });
+    const resumed = await runChild({
+      LEDGER: ledger,
+      PER_TICK: "2000",
+      START: String(after.rows),
+      TOTAL: "3000",
+    });
     expect(resumed.code).toBe(0);
     expect(inspect(ledger)).toEqual({ rows: after.rows + 3000, contiguous: true, integrity: "ok" });
   });

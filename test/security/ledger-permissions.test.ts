@@ -3,8 +3,8 @@
 import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { describe, expect, it } from "vitest";
 import { tokensEqual } from "../../src/dashboard/access-token.ts";
 import { createMeter } from "../../src/meter/create-meter.ts";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
@@ -17,7 +17,11 @@ describe("ledger file permissions", () => {
     try {
       const folder = join(mkdtempSync(join(tmpdir(), "llmeter-perm-")), "nested", ".llmeter");
       const path = join(folder, "usage.db");
-      const meter = createMeter({ ledger: path, configContext: { env: {}, cwd: folder }, diagnostics: () => {} });
+      const meter = createMeter({
+        ledger: path,
+        configContext: { env: {}, cwd: folder },
+        diagnostics: () => {},
+      });
       meter.recordLlm({ provider: "openai", model: "gpt-4o", inputTokens: 10, outputTokens: 2 });
       await meter.flush();
       expect(mode(folder)).toBe(0o700);

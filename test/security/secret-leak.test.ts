@@ -2,7 +2,7 @@
 // SDKs against the loopback mock provider, plain and streamed calls) with the SQLite ledger and
 // OpenTelemetry on; then every output is searched for them: the ledger files on disk, the events
 // the sinks received, diagnostics, console output, spans, logs, metrics and the CLI exports.
-import { readdirSync, readFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
@@ -19,7 +19,11 @@ import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { type MockProvider, startMockProvider } from "../../src/testing/index.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
 import { runInProcess } from "../cli/cli-harness.ts";
-import { createOtelTestKit, installContextManager, type OtelTestKit } from "../otel/otel-test-kit.ts";
+import {
+  createOtelTestKit,
+  installContextManager,
+  type OtelTestKit,
+} from "../otel/otel-test-kit.ts";
 
 const SECRET_PROMPT = "PROMPT-CANARY-7f3a9c1e the launch code is swordfish";
 const SECRET_KEY = "sk-KEYCANARY-91b2d4e6f8a0c2e4";
@@ -36,7 +40,9 @@ const diagnostics: string[] = [];
 const consoleLines: string[] = [];
 
 function findCanaries(where: string, text: string): string[] {
-  return CANARIES.filter((canary) => text.includes(canary)).map((canary) => `${canary} in ${where}`);
+  return CANARIES.filter((canary) => text.includes(canary)).map(
+    (canary) => `${canary} in ${where}`,
+  );
 }
 
 beforeAll(async () => {
@@ -45,7 +51,11 @@ beforeAll(async () => {
   mock = await startMockProvider({ chunks: 4 });
   for (const method of ["log", "info", "warn", "error", "debug"] as const) {
     vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      consoleLines.push(args.map((arg) => (typeof arg === "string" ? arg : JSON.stringify(arg) ?? String(arg))).join(" "));
+      consoleLines.push(
+        args
+          .map((arg) => (typeof arg === "string" ? arg : (JSON.stringify(arg) ?? String(arg))))
+          .join(" "),
+      );
     });
   }
   meter = createMeter({
@@ -53,7 +63,9 @@ beforeAll(async () => {
     configContext: { env: {}, cwd: folder },
     sinks: [(event) => events.push(event)],
     diagnostics: (level, message, detail) => {
-      diagnostics.push(`${level} ${message} ${detail instanceof Error ? `${detail.message} ${detail.stack}` : JSON.stringify(detail) ?? ""}`);
+      diagnostics.push(
+        `${level} ${message} ${detail instanceof Error ? `${detail.message} ${detail.stack}` : (JSON.stringify(detail) ?? "")}`,
+      );
     },
     instrumentations: [
       createOtelInstrumentation({
@@ -65,25 +77,47 @@ beforeAll(async () => {
   });
   const messages = [{ role: "user" as const, content: SECRET_PROMPT }];
 
-  const openai = instrumentOpenAI(new OpenAI({ baseURL: mock.openaiBaseUrl, apiKey: SECRET_KEY, maxRetries: 0 }), { meter });
+  const openai = instrumentOpenAI(
+    new OpenAI({ baseURL: mock.openaiBaseUrl, apiKey: SECRET_KEY, maxRetries: 0 }),
+    { meter },
+  );
   await openai.chat.completions.create({ model: "gpt-4o-mini", messages });
-  const openaiStream = await openai.chat.completions.create({ model: "gpt-4o-mini", messages, stream: true, stream_options: { include_usage: true } });
+  const openaiStream = await openai.chat.completions.create({
+    model: "gpt-4o-mini",
+    messages,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
   for await (const _ of openaiStream) {
     // drain
   }
   await openai.embeddings.create({ model: "text-embedding-3-small", input: SECRET_PROMPT });
   await openai.responses.create({ model: "gpt-4o-mini", input: SECRET_PROMPT });
 
-  const anthropic = instrumentAnthropic(new Anthropic({ baseURL: mock.anthropicBaseUrl, apiKey: SECRET_KEY, maxRetries: 0 }), { meter });
+  const anthropic = instrumentAnthropic(
+    new Anthropic({ baseURL: mock.anthropicBaseUrl, apiKey: SECRET_KEY, maxRetries: 0 }),
+    { meter },
+  );
   await anthropic.messages.create({ model: "claude-sonnet-4-5", max_tokens: 64, messages });
-  const anthropicStream = await anthropic.messages.create({ model: "claude-sonnet-4-5", max_tokens: 64, messages, stream: true });
+  const anthropicStream = await anthropic.messages.create({
+    model: "claude-sonnet-4-5",
+    max_tokens: 64,
+    messages,
+    stream: true,
+  });
   for await (const _ of anthropicStream) {
     // drain
   }
 
-  const google = instrumentGoogleGenAI(new GoogleGenAI({ apiKey: SECRET_KEY, httpOptions: { baseUrl: mock.geminiBaseUrl } }), { meter });
+  const google = instrumentGoogleGenAI(
+    new GoogleGenAI({ apiKey: SECRET_KEY, httpOptions: { baseUrl: mock.geminiBaseUrl } }),
+    { meter },
+  );
   await google.models.generateContent({ model: "gemini-2.5-flash", contents: SECRET_PROMPT });
-  for await (const _ of await google.models.generateContentStream({ model: "gemini-2.5-flash", contents: SECRET_PROMPT })) {
+  for await (const _ of await google.models.generateContentStream({
+    model: "gemini-2.5-flash",
+    contents: SECRET_PROMPT,
+  })) {
     // drain
   }
   await meter.flush();
@@ -99,10 +133,17 @@ afterAll(async () => {
 
 describe("secrets never leave the application", () => {
   it("the secrets really were sent to the provider (the test is not vacuous)", () => {
-    const wire = JSON.stringify(mock.requests.map((request) => ({ body: request.body, headers: (request as { headers?: unknown }).headers })));
+    const wire = JSON.stringify(
+      mock.requests.map((request) => ({
+        body: request.body,
+        headers: (request as { headers?: unknown }).headers,
+      })),
+    );
     expect(wire).toContain("PROMPT-CANARY-7f3a9c1e");
     expect(events.length).toBeGreaterThanOrEqual(8);
-    expect(new Set(events.map((event) => event.provider))).toEqual(new Set(["openai", "anthropic", "google"]));
+    expect(new Set(events.map((event) => event.provider))).toEqual(
+      new Set(["openai", "anthropic", "google"]),
+    );
   });
 
   it("are not in the events sinks receive, diagnostics or console output", () => {
@@ -116,8 +157,20 @@ describe("secrets never leave the application", () => {
   it("are not in spans, logs or metrics", async () => {
     const spans = kit.spans.getFinishedSpans();
     expect(spans.length).toBeGreaterThan(0);
-    const spanText = JSON.stringify(spans.map((span) => ({ name: span.name, attributes: span.attributes, events: span.events, status: span.status, resource: span.resource.attributes })));
-    const logText = JSON.stringify(kit.logs.getFinishedLogRecords().map((record) => ({ body: record.body, attributes: record.attributes })));
+    const spanText = JSON.stringify(
+      spans.map((span) => ({
+        name: span.name,
+        attributes: span.attributes,
+        events: span.events,
+        status: span.status,
+        resource: span.resource.attributes,
+      })),
+    );
+    const logText = JSON.stringify(
+      kit.logs
+        .getFinishedLogRecords()
+        .map((record) => ({ body: record.body, attributes: record.attributes })),
+    );
     const metricText = JSON.stringify(await kit.collectMetrics());
     expect([
       ...findCanaries("spans", spanText),
@@ -130,7 +183,9 @@ describe("secrets never leave the application", () => {
     const ledgerFolder = join(folder, "ledger");
     const files = readdirSync(ledgerFolder);
     expect(files).toContain("usage.db");
-    const found = files.flatMap((file) => findCanaries(file, readFileSync(join(ledgerFolder, file)).toString("latin1")));
+    const found = files.flatMap((file) =>
+      findCanaries(file, readFileSync(join(ledgerFolder, file)).toString("latin1")),
+    );
     expect(found).toEqual([]);
   });
 
@@ -139,13 +194,20 @@ describe("secrets never leave the application", () => {
     try {
       const found: string[] = [];
       for (const format of ["json", "jsonl", "csv"]) {
-        const result = await runInProcess(["usage", "export", "--format", format, "--period", "all"], { store, cwd: folder, env: { LLMETER_DB: ledgerPath } });
+        const result = await runInProcess(
+          ["usage", "export", "--format", format, "--period", "all"],
+          { store, cwd: folder, env: { LLMETER_DB: ledgerPath } },
+        );
         expect(result.stderr).toBe("");
         expect(result.code).toBe(0);
         expect(result.stdout.length).toBeGreaterThan(0);
         found.push(...findCanaries(`export ${format}`, result.stdout + result.stderr));
       }
-      const report = await runInProcess(["report", "--period", "all", "--json"], { store, cwd: folder, env: { LLMETER_DB: ledgerPath } });
+      const report = await runInProcess(["report", "--period", "all", "--json"], {
+        store,
+        cwd: folder,
+        env: { LLMETER_DB: ledgerPath },
+      });
       found.push(...findCanaries("report --json", report.stdout + report.stderr));
       expect(found).toEqual([]);
     } finally {

@@ -1,6 +1,9 @@
 import type { Command } from "commander";
-import { resolveConfig } from "../../config/resolve-config.ts";
-import { type BudgetLedger, openBudgetLedger, resolveBudgetRules } from "../../budgets/budget-ledger.ts";
+import {
+  type BudgetLedger,
+  openBudgetLedger,
+  resolveBudgetRules,
+} from "../../budgets/budget-ledger.ts";
 import { type BudgetStatus, budgetStatus } from "../../budgets/budget-manager.ts";
 import {
   type BudgetRule,
@@ -10,6 +13,7 @@ import {
   resolveBudgetRule,
   toBudgetRule,
 } from "../../budgets/budget-rule.ts";
+import { resolveConfig } from "../../config/resolve-config.ts";
 import { localTimeZone } from "../../stats/time-buckets.ts";
 import { type CliContext, writeOut } from "../cli-context.ts";
 import { CliError, CliUsageError } from "../cli-errors.ts";
@@ -60,7 +64,10 @@ export function registerBudgetCommand(program: Command, context: CliContext): vo
       .option("--provider <name>", "only calls to this provider")
       .option("--model <name>", "only calls to this model")
       .option("--attribute <key=value...>", "only calls with this attribute (repeatable)")
-      .option("--tz <zone>", "IANA time zone of day/week/month windows (default: the timeZone setting, else the machine's)")
+      .option(
+        "--tz <zone>",
+        "IANA time zone of day/week/month windows (default: the timeZone setting, else the machine's)",
+      )
       .option("--thresholds <percents>", "alert thresholds, comma-separated (default 75,90,100)")
       .option("--enforce", "reject calls that would pass the limit (BudgetExceededError)")
       .option("--renotify <duration>", "alert again for a threshold after this long (e.g. 6h)"),
@@ -100,12 +107,22 @@ export function registerBudgetCommand(program: Command, context: CliContext): vo
       return;
     }
     if (rules.length === 0) {
-      await writeOut(context.stdout, "No budgets. Add one with: llmeter budget set daily --window day --limit-usd 50\n");
+      await writeOut(
+        context.stdout,
+        "No budgets. Add one with: llmeter budget set daily --window day --limit-usd 50\n",
+      );
       return;
     }
     const { colors } = layoutFor(context);
     const table = renderTable(
-      [{ title: "Id" }, { title: "Scope" }, { title: "Window" }, { title: "Limit" }, { title: "Enforce" }, { title: "Source" }],
+      [
+        { title: "Id" },
+        { title: "Scope" },
+        { title: "Window" },
+        { title: "Limit" },
+        { title: "Enforce" },
+        { title: "Source" },
+      ],
       rules.map(({ rule, source }) => [
         rule.id,
         describeScope(rule.scope),
@@ -120,9 +137,13 @@ export function registerBudgetCommand(program: Command, context: CliContext): vo
   });
 
   addLedgerOption(
-    budget.command("remove <id>").description("delete a budget rule kept in the ledger, with its alert history"),
+    budget
+      .command("remove <id>")
+      .description("delete a budget rule kept in the ledger, with its alert history"),
   ).action(async (id: string, flags: { db?: string }) => {
-    const removed = await withBudgetLedger(flags, context, false, async (ledger) => ledger.removeRule(id));
+    const removed = await withBudgetLedger(flags, context, false, async (ledger) =>
+      ledger.removeRule(id),
+    );
     if (!removed)
       throw new CliError(
         `No budget "${id}" in the ledger. See them with: llmeter budget list (rules from the budgets setting are removed from the config).`,
@@ -133,22 +154,33 @@ export function registerBudgetCommand(program: Command, context: CliContext): vo
   addLedgerOption(
     budget
       .command("check")
-      .description("spend, remaining, projection and state (ok, warning, critical, exceeded) of each budget")
+      .description(
+        "spend, remaining, projection and state (ok, warning, critical, exceeded) of each budget",
+      )
       .option("--json", "print JSON"),
   ).action(async (flags: { db?: string; json?: boolean }) => {
     const nowMs = context.now();
     const statuses = await withBudgetLedger(flags, context, false, async (ledger) =>
-      allRules(ledger, context).map(({ rule }) => budgetStatus(rule, ledger.spend(rule, nowMs), nowMs)),
+      allRules(ledger, context).map(({ rule }) =>
+        budgetStatus(rule, ledger.spend(rule, nowMs), nowMs),
+      ),
     );
     if (flags.json === true) {
       await writeOut(
         context.stdout,
-        toJsonText({ schemaVersion: BUDGET_SCHEMA_VERSION, checkedAt: new Date(nowMs).toISOString(), budgets: statuses }),
+        toJsonText({
+          schemaVersion: BUDGET_SCHEMA_VERSION,
+          checkedAt: new Date(nowMs).toISOString(),
+          budgets: statuses,
+        }),
       );
       return;
     }
     if (statuses.length === 0) {
-      await writeOut(context.stdout, "No budgets. Add one with: llmeter budget set daily --window day --limit-usd 50\n");
+      await writeOut(
+        context.stdout,
+        "No budgets. Add one with: llmeter budget set daily --window day --limit-usd 50\n",
+      );
       return;
     }
     const { colors } = layoutFor(context);
@@ -239,25 +271,36 @@ function ruleFromFlags(id: string, flags: SetFlags, context: CliContext): Resolv
   for (const pair of flags.attribute ?? []) {
     const equals = pair.indexOf("=");
     if (equals <= 0)
-      throw new CliUsageError(`--attribute ${JSON.stringify(pair)}: write it as key=value, e.g. --attribute feature=chat.`);
+      throw new CliUsageError(
+        `--attribute ${JSON.stringify(pair)}: write it as key=value, e.g. --attribute feature=chat.`,
+      );
     scope.attributes ??= {};
     scope.attributes[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
   const rule: BudgetRule = { id, scope, window: flags.window, enforce: flags.enforce === true };
   if (flags.limitUsd !== undefined) rule.limitUsd = numberFlag("--limit-usd", flags.limitUsd);
-  if (flags.limitTokens !== undefined) rule.limitTokens = numberFlag("--limit-tokens", flags.limitTokens);
+  if (flags.limitTokens !== undefined)
+    rule.limitTokens = numberFlag("--limit-tokens", flags.limitTokens);
   if (flags.limitRequests !== undefined)
     rule.limitRequests = numberFlag("--limit-requests", flags.limitRequests);
   if (flags.thresholds !== undefined)
     rule.thresholds = flags.thresholds.split(",").map((part) => numberFlag("--thresholds", part));
   if (flags.renotify !== undefined) {
     const match = /^(\d+)([mhd])$/.exec(flags.renotify);
-    if (match === null) throw new CliUsageError(`--renotify ${flags.renotify}: use a duration such as 30m, 6h or 1d.`);
-    rule.renotifyMs = Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as "m" | "h" | "d"];
+    if (match === null)
+      throw new CliUsageError(
+        `--renotify ${flags.renotify}: use a duration such as 30m, 6h or 1d.`,
+      );
+    rule.renotifyMs =
+      Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as "m" | "h" | "d"];
   }
   const config = resolveConfig({}, { env: context.env, cwd: context.cwd });
   try {
-    return resolveBudgetRule(rule, { timeZone: flags.tz ?? config.values.timeZone ?? localTimeZone() }, "budget");
+    return resolveBudgetRule(
+      rule,
+      { timeZone: flags.tz ?? config.values.timeZone ?? localTimeZone() },
+      "budget",
+    );
   } catch (error) {
     throw new CliUsageError((error as Error).message.replace(/^budget: /, ""));
   }
@@ -271,7 +314,9 @@ function numberFlag(flag: string, value: string): number {
 }
 
 function windowText(rule: ResolvedBudgetRule): string {
-  return "calendar" in rule.window ? `${rule.window.calendar} (${rule.timeZone})` : `rolling ${rule.window.rolling}`;
+  return "calendar" in rule.window
+    ? `${rule.window.calendar} (${rule.timeZone})`
+    : `rolling ${rule.window.rolling}`;
 }
 
 function limitText(rule: ResolvedBudgetRule | BudgetRule): string {

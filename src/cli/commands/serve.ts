@@ -49,7 +49,12 @@ export function registerServeCommand(
       const token = flags.token ?? context.env.LLMETER_DASHBOARD_TOKEN;
       const timeZone = resolveTimeZone(flags, context);
       // Loaded here: the server and its assets are only needed by this command.
-      const { startDashboardServer } = await import("../../dashboard/dashboard-server.ts");
+      const [{ startDashboardServer }, { createLedgerBudgetsSource }, { isPostgresUrl }] =
+        await Promise.all([
+          import("../../dashboard/dashboard-server.ts"),
+          import("../../budgets/ledger-budgets-source.ts"),
+          import("../../store/open-store.ts"),
+        ]);
       await withLedger(flags, context, { create: false }, async (store, location) => {
         let server: Awaited<ReturnType<typeof startDashboardServer>>;
         try {
@@ -59,6 +64,10 @@ export function registerServeCommand(
             port,
             timeZone,
             ...(token === undefined ? {} : { token }),
+            // Budgets live in the SQLite ledger (PostgreSQL budgets are not supported yet).
+            ...(isPostgresUrl(location)
+              ? {}
+              : { budgets: createLedgerBudgetsSource(location, { timeZone }) }),
           });
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")

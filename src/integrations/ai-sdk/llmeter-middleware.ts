@@ -1,4 +1,5 @@
 import type { EmbeddingModelMiddleware, LanguageModelMiddleware } from "ai";
+import { BudgetExceededError } from "../../budgets/budget-exceeded-error.ts";
 import { getMeter } from "../../meter/global-meter.ts";
 import type { Meter, TrackerHandle } from "../../meter/types.ts";
 import type { AttributeValue } from "../../usage/usage-event.ts";
@@ -130,8 +131,9 @@ function startCall(
       scope: createRecordingScope("ai-sdk"),
       outer: currentRecordingScope(),
     };
-  } catch {
-    // Telemetry never breaks the application's call.
+  } catch (error) {
+    // An enforced budget refused the call: it must not be sent. Nothing else breaks the call.
+    if (BudgetExceededError.isInstance(error)) throw error;
     return undefined;
   }
 }
@@ -143,7 +145,11 @@ function finishCall(
 ): void {
   try {
     // An instrumented client below recorded this call, richer: one event per provider call.
-    if (call.scope.claimedCalls > 0) return;
+    if (call.scope.claimedCalls > 0) {
+      // Its budget reservation, if any, is the instrumented client's to settle.
+      call.tracker.discard?.();
+      return;
+    }
     call.tracker.setTokens(tokenUsageFromAiSdk(usage));
     call.tracker.setResponse({ responseModel: response?.modelId, requestId: response?.id });
     recordAndClaim(call, response?.id);
@@ -154,7 +160,11 @@ function finishCall(
 
 function finishWithError(call: ActiveCall, error: unknown): void {
   try {
-    if (call.scope.claimedCalls > 0) return;
+    if (call.scope.claimedCalls > 0) {
+      // Its budget reservation, if any, is the instrumented client's to settle.
+      call.tracker.discard?.();
+      return;
+    }
     call.tracker.setError(error);
     recordAndClaim(call, undefined);
   } catch {

@@ -149,7 +149,10 @@ export class LlmeterCallbackHandler extends BaseCallbackHandler {
       }
       const outcome = outcomeFromLlmResult(output);
       // The provider call was recorded, richer, by an instrumented SDK client: stay silent.
-      if (wasRunClaimedBySdk(runId) || wasRecordedByProviderSdk(outcome.requestId)) return;
+      if (wasRunClaimedBySdk(runId) || wasRecordedByProviderSdk(outcome.requestId)) {
+        tracker.discard?.();
+        return;
+      }
       const usage = outcome.usage;
       if (run.anthropicStreamOutput !== undefined && usage.outputTokens !== undefined) {
         // Anthropic's message_start carries a placeholder output count and message_delta the
@@ -172,7 +175,10 @@ export class LlmeterCallbackHandler extends BaseCallbackHandler {
     const run = this.takeRun(runId);
     if (run === undefined) return;
     try {
-      if (wasRunClaimedBySdk(runId)) return;
+      if (wasRunClaimedBySdk(runId)) {
+        run.tracker.discard?.();
+        return;
+      }
       if (run.chunks > 0) run.tracker.setStreaming({ chunks: run.chunks });
       run.tracker.setError(err);
       run.tracker.end();

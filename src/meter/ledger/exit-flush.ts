@@ -37,10 +37,26 @@ function onExit(): void {
   flushAllSync();
 }
 
+/** Consecutive `beforeExit` flushes that left events behind, per flusher. */
+const fruitlessRounds = new WeakMap<Flusher, number>();
+/**
+ * After this many `beforeExit` flushes in a row that could not empty the queue (the store keeps
+ * failing: disk full, database down), the process is let go: without a bound, each flush's retries
+ * keep the loop alive, `beforeExit` fires again, and the application never exits.
+ */
+const MAX_FRUITLESS_ROUNDS = 2;
+
 function onBeforeExit(): void {
   // Async work here keeps the loop alive; `beforeExit` fires again once it is done.
   for (const flusher of flushers) {
-    if (flusher.hasPending()) void flusher.async().catch(() => {});
+    if (!flusher.hasPending()) {
+      fruitlessRounds.delete(flusher);
+      continue;
+    }
+    const rounds = fruitlessRounds.get(flusher) ?? 0;
+    if (rounds >= MAX_FRUITLESS_ROUNDS) continue;
+    fruitlessRounds.set(flusher, rounds + 1);
+    void flusher.async().catch(() => {});
   }
 }
 

@@ -73,6 +73,27 @@ export class RollupAccumulator implements RollupSums {
     if (event.timeToFirstTokenMs !== undefined) this.timeToFirstToken.add(event.timeToFirstTokenMs);
   }
 
+  /** Adds another accumulator's sums (a batch's hourly sums into its daily ones). */
+  addSums(other: RollupSums): void {
+    this.requests += other.requests;
+    this.successes += other.successes;
+    this.cached += other.cached;
+    this.unpriced += other.unpriced;
+    this.streaming += other.streaming;
+    this.inputTokens += other.inputTokens;
+    this.outputTokens += other.outputTokens;
+    this.totalTokens += other.totalTokens;
+    this.cacheReadTokens += other.cacheReadTokens;
+    this.cacheWriteTokens += other.cacheWriteTokens;
+    this.reasoningTokens += other.reasoningTokens;
+    this.costNano += other.costNano;
+    this.latencySum += other.latencySum;
+    this.latency.merge(other.latency);
+    this.timeToFirstToken.merge(other.timeToFirstToken);
+    for (const [type, count] of other.errors)
+      this.errors.set(type, (this.errors.get(type) ?? 0) + count);
+  }
+
   /** Adds a stored rollup (its histograms still encoded, decoded straight into ours). */
   addStored(row: StoredRollup): void {
     this.requests += row.requests;

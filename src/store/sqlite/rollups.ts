@@ -16,6 +16,7 @@ import { AGGREGATE_COLUMNS, createRowKeyers, fillRowView, type Row } from "./agg
  */
 
 export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
 
 /** Migration 2: the rollup table. `tenant_id` is '' for "no tenant" ('' is never a tenant id). */
 export const ROLLUP_MIGRATION = `
@@ -45,6 +46,24 @@ export const ROLLUP_MIGRATION = `
   ) WITHOUT ROWID;
   CREATE INDEX rollups_by_hour ON rollups (hour_ms);`;
 
+/**
+ * Migration 3: daily rollups (per UTC day × tenant × provider × model × kind), the sums of the
+ * hourly ones. With traffic spread over many tenants and models an hourly rollup holds only a few
+ * events, so long periods read ~24× fewer rows (and histograms) from here.
+ */
+export function migrateDayRollups(db: DatabaseSync): void {
+  db.exec(
+    ROLLUP_MIGRATION.replace("CREATE TABLE rollups", "CREATE TABLE day_rollups")
+      .replaceAll("hour_ms", "day_ms")
+      .replace(
+        "CREATE INDEX rollups_by_hour ON rollups",
+        "CREATE INDEX day_rollups_by_day ON day_rollups",
+      ),
+  );
+  registerMergeFunctions(db);
+  db.exec(`INSERT INTO day_rollups SELECT ${DAY_FROM_HOURS} FROM rollups GROUP BY 1, 2, 3, 4, 5`);
+}
+
 const KEY_COLUMNS = ["tenant_id", "hour_ms", "provider", "model", "kind"] as const;
 const SUM_COLUMNS = [
   ["requests", "requests"],
@@ -71,19 +90,32 @@ const SELECT_SUMMED = [
   "llmeter_counts(errors) AS errors",
 ].join(", ");
 
+// The columns of a day rollup computed from the hourly rollups (in the table's column order).
+const DAY_FROM_HOURS = [
+  "tenant_id",
+  `(hour_ms / ${DAY_MS}) * ${DAY_MS}`,
+  "provider",
+  "model",
+  "kind",
+  ...SUM_COLUMNS.map(([column]) => `SUM(${column})`),
+  "llmeter_histograms(latency_histogram)",
+  "llmeter_histograms(ttft_histogram)",
+  "llmeter_counts(errors)",
+].join(", ");
+
 const GROUP_COLUMN: Partial<Record<GroupBy, string>> = {
   provider: "provider",
   model: "model",
   tenant: "tenant_id",
   kind: "kind",
-  day: "hour_ms",
-  week: "hour_ms",
-  month: "hour_ms",
+  day: "bucket_ms",
+  week: "bucket_ms",
+  month: "bucket_ms",
 };
 
 type StoredRow = StoredRollup & {
   tenant_id: string;
-  hour_ms: number;
+  bucket_ms: number;
   provider: string;
   model: string;
   kind: string;
@@ -107,13 +139,27 @@ function registerAggregate<State>(
 
 /** Registers the SQL functions that merge histograms and error counts (upserts and queries). */
 function registerMergeFunctions(db: DatabaseSync): void {
-  registerAggregate(db, "llmeter_histograms", {
-    start: () => new LatencyHistogram(),
-    step: (histogram: LatencyHistogram, encoded: unknown) => {
-      if (encoded instanceof Uint8Array) histogram.mergeEncoded(encoded);
-      return histogram;
+  // The state is the only blob seen so far, or a histogram once there are two: a group of one
+  // row (common when grouping by many dimensions) is passed through without decoding.
+  registerAggregate<{ value: Uint8Array | LatencyHistogram | null }>(db, "llmeter_histograms", {
+    start: () => ({ value: null }),
+    step: (state, encoded: unknown) => {
+      if (!(encoded instanceof Uint8Array)) return state;
+      if (state.value === null) state.value = encoded;
+      else if (state.value instanceof LatencyHistogram) state.value.mergeEncoded(encoded);
+      else {
+        const histogram = LatencyHistogram.decode(state.value);
+        histogram.mergeEncoded(encoded);
+        state.value = histogram;
+      }
+      return state;
     },
-    result: (histogram: LatencyHistogram) => (histogram.count === 0 ? null : histogram.encode()),
+    result: (state) =>
+      state.value instanceof LatencyHistogram
+        ? state.value.count === 0
+          ? null
+          : state.value.encode()
+        : state.value,
   });
   registerAggregate(db, "llmeter_counts", {
     start: () => new Map<string, number>(),
@@ -130,9 +176,7 @@ function registerMergeFunctions(db: DatabaseSync): void {
   db.function("llmeter_merge_histograms", (existing, added) => {
     if (!(existing instanceof Uint8Array)) return added instanceof Uint8Array ? added : null;
     if (!(added instanceof Uint8Array)) return existing;
-    const merged = LatencyHistogram.decode(existing);
-    merged.mergeEncoded(added);
-    return merged.encode();
+    return LatencyHistogram.mergeEncodedBlobs(existing, added);
   });
   db.function("llmeter_merge_counts", (existing, added) => {
     if (typeof existing !== "string") return typeof added === "string" ? added : null;
@@ -147,28 +191,25 @@ function registerMergeFunctions(db: DatabaseSync): void {
 
 /** Keeps the rollups in step with the events; every method runs inside the caller's transaction. */
 export class RollupWriter {
-  private readonly upsert: StatementSync;
+  private readonly upsertHour: StatementSync;
+  private readonly upsertDay: StatementSync | undefined;
   private readonly deleteHour: StatementSync;
+  private readonly deleteDay: StatementSync | undefined;
+  private readonly rebuildDay: StatementSync | undefined;
   private readonly selectHour: StatementSync;
 
-  constructor(db: DatabaseSync) {
+  /** `days: false` only while migrating a ledger that has no day rollups yet. */
+  constructor(db: DatabaseSync, options: { days?: boolean } = {}) {
     registerMergeFunctions(db);
-    const columns = [
-      ...KEY_COLUMNS,
-      ...SUM_COLUMNS.map(([column]) => column),
-      "latency_histogram",
-      "ttft_histogram",
-      "errors",
-    ];
-    this.upsert = db.prepare(
-      `INSERT INTO rollups (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})
-       ON CONFLICT (${KEY_COLUMNS.join(", ")}) DO UPDATE SET
-       ${SUM_COLUMNS.map(([column]) => `${column} = ${column} + excluded.${column}`).join(", ")},
-       latency_histogram = llmeter_merge_histograms(latency_histogram, excluded.latency_histogram),
-       ttft_histogram = llmeter_merge_histograms(ttft_histogram, excluded.ttft_histogram),
-       errors = llmeter_merge_counts(errors, excluded.errors)`,
-    );
+    this.upsertHour = prepareUpsert(db, "rollups", "hour_ms");
     this.deleteHour = db.prepare("DELETE FROM rollups WHERE hour_ms = ?");
+    if (options.days !== false) {
+      this.upsertDay = prepareUpsert(db, "day_rollups", "day_ms");
+      this.deleteDay = db.prepare("DELETE FROM day_rollups WHERE day_ms = ?");
+      this.rebuildDay = db.prepare(
+        `INSERT INTO day_rollups SELECT ${DAY_FROM_HOURS} FROM rollups WHERE hour_ms >= ? AND hour_ms < ? GROUP BY 1, 2, 3, 4, 5`,
+      );
+    }
     this.selectHour = db.prepare(
       `SELECT ${AGGREGATE_COLUMNS.join(", ")} FROM events WHERE ts_ms >= ? AND ts_ms < ?`,
     );
@@ -193,13 +234,27 @@ export class RollupWriter {
       }
       entry.sums.add(event);
     }
-    for (const { key, sums } of byKey.values()) this.write(key, sums);
+    for (const { key, sums } of byKey.values()) this.upsertHour.run(...key, ...rollupValues(sums));
+    if (this.upsertDay === undefined) return;
+    // Day rollups from the batch's hour sums: one upsert per touched day key, not per event.
+    const byDay = new Map<string, { key: (string | number)[]; sums: RollupAccumulator }>();
+    for (const { key, sums } of byKey.values()) {
+      const [tenant, hour, provider, model, kind] = key as [string, number, string, string, string];
+      const day = Math.floor(hour / DAY_MS) * DAY_MS;
+      const id = `${tenant}\u0000${day}\u0000${provider}\u0000${model}\u0000${kind}`;
+      const entry = byDay.get(id);
+      if (entry === undefined) byDay.set(id, { key: [tenant, day, provider, model, kind], sums });
+      else entry.sums.addSums(sums);
+    }
+    for (const { key, sums } of byDay.values()) this.upsertDay.run(...key, ...rollupValues(sums));
   }
 
-  /** Recomputes the rollups of whole hours from their events (after a delete). */
+  /** Recomputes the rollups of whole hours from their events, then their days (after a delete). */
   rebuildHours(hours: Iterable<number>): void {
     const view = {} as UsageEvent;
+    const days = new Set<number>();
     for (const hour of hours) {
+      days.add(Math.floor(hour / DAY_MS) * DAY_MS);
       this.deleteHour.run(hour);
       const byKey = new Map<string, { key: (string | number)[]; sums: RollupAccumulator }>();
       for (const row of this.selectHour.iterate(hour, hour + HOUR_MS) as Iterable<Row>) {
@@ -219,27 +274,53 @@ export class RollupWriter {
         }
         entry.sums.add(view);
       }
-      for (const { key, sums } of byKey.values()) this.write(key, sums);
+      for (const { key, sums } of byKey.values())
+        this.upsertHour.run(...key, ...rollupValues(sums));
     }
-  }
-
-  private write(key: (string | number)[], sums: RollupAccumulator): void {
-    this.upsert.run(
-      ...key,
-      ...SUM_COLUMNS.map(([, property]) => sums[property]),
-      sums.latency.count === 0 ? null : sums.latency.encode(),
-      sums.timeToFirstToken.count === 0 ? null : sums.timeToFirstToken.encode(),
-      sums.errors.size === 0 ? null : JSON.stringify(Object.fromEntries(sums.errors)),
-    );
+    if (this.rebuildDay === undefined || this.deleteDay === undefined) return;
+    for (const day of days) {
+      this.deleteDay.run(day);
+      this.rebuildDay.run(day, day + DAY_MS);
+    }
   }
 }
 
-/** Rebuilds every rollup from the events (a ledger migrated from schema 1). */
+/** The upsert that adds a batch's sums to a stored rollup (hourly or daily). */
+function prepareUpsert(db: DatabaseSync, table: string, timeColumn: string): StatementSync {
+  const keyColumns = KEY_COLUMNS.map((column) => (column === "hour_ms" ? timeColumn : column));
+  const columns = [
+    ...keyColumns,
+    ...SUM_COLUMNS.map(([column]) => column),
+    "latency_histogram",
+    "ttft_histogram",
+    "errors",
+  ];
+  return db.prepare(
+    `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})
+     ON CONFLICT (${keyColumns.join(", ")}) DO UPDATE SET
+     ${SUM_COLUMNS.map(([column]) => `${column} = ${column} + excluded.${column}`).join(", ")},
+     latency_histogram = llmeter_merge_histograms(latency_histogram, excluded.latency_histogram),
+     ttft_histogram = llmeter_merge_histograms(ttft_histogram, excluded.ttft_histogram),
+     errors = llmeter_merge_counts(errors, excluded.errors)`,
+  );
+}
+
+/** The non-key values of a rollup row, in `prepareUpsert`'s column order. */
+function rollupValues(sums: RollupAccumulator): (number | Uint8Array | string | null)[] {
+  return [
+    ...SUM_COLUMNS.map(([, property]) => sums[property]),
+    sums.latency.count === 0 ? null : sums.latency.encode(),
+    sums.timeToFirstToken.count === 0 ? null : sums.timeToFirstToken.encode(),
+    sums.errors.size === 0 ? null : JSON.stringify(Object.fromEntries(sums.errors)),
+  ];
+}
+
+/** Rebuilds every hourly rollup from the events (a ledger migrated from schema 1). */
 export function backfillRollups(db: DatabaseSync): void {
   const hours = db
     .prepare(`SELECT DISTINCT (ts_ms / ${HOUR_MS}) * ${HOUR_MS} AS hour FROM events`)
     .all() as Array<{ hour: number }>;
-  new RollupWriter(db).rebuildHours(hours.map((row) => row.hour));
+  new RollupWriter(db, { days: false }).rebuildHours(hours.map((row) => row.hour));
 }
 
 const ROLLUP_GROUPS = new Set<GroupBy>([
@@ -272,27 +353,53 @@ export function aggregateFromRollups(
   const endHour =
     filter.untilMs === undefined ? undefined : Math.floor(filter.untilMs / HOUR_MS) * HOUR_MS;
   if (firstHour !== undefined && endHour !== undefined && firstHour >= endHour) return undefined;
+  if (groupBys.length > 1) {
+    // Grouping by several dimensions at once in SQL would group by their product (about one row
+    // per rollup): one query per breakdown reads far fewer, mostly daily, rows. Every query covers
+    // the same events, so the totals of any of them are the totals.
+    let combined: AggregateResult | undefined;
+    for (const groupBy of groupBys) {
+      const single = aggregateFromRollups(db, filter, [groupBy], timeZone, scanEvents);
+      if (single === undefined) return undefined;
+      if (combined === undefined) combined = single;
+      else combined.groupsBy[groupBy] = single.groupsBy[groupBy];
+    }
+    return combined;
+  }
 
-  const conditions: string[] = [];
-  const parameters: (string | number)[] = [];
-  const add = (condition: string, value: string | number | undefined) => {
-    if (value === undefined) return;
-    conditions.push(condition);
-    parameters.push(value);
-  };
-  add("hour_ms >= ?", firstHour);
-  add("hour_ms < ?", endHour);
-  add("tenant_id = ?", filter.tenantId);
-  add("provider = ?", filter.provider);
-  add("model = ?", filter.model);
-  add("kind = ?", filter.kind);
-  const where = conditions.length === 0 ? "" : ` WHERE ${conditions.join(" AND ")}`;
   const dimensions = [...new Set(groupBys.map((groupBy) => GROUP_COLUMN[groupBy]!))];
-  const statement = db.prepare(
-    dimensions.length === 0
-      ? `SELECT ${SELECT_SUMMED} FROM rollups${where}`
-      : `SELECT ${dimensions.join(", ")}, ${SELECT_SUMMED} FROM rollups${where} GROUP BY ${dimensions.join(", ")}`,
-  );
+  // Reads one rollup table over [fromMs, toMs) (open ends when undefined), summed in SQL by the
+  // dimensions the query needs.
+  const readRollups = (
+    table: "rollups" | "day_rollups",
+    fromMs: number | undefined,
+    toMs: number | undefined,
+  ): Iterable<StoredRow> => {
+    const timeColumn = table === "rollups" ? "hour_ms" : "day_ms";
+    const conditions: string[] = [];
+    const parameters: (string | number)[] = [];
+    const add = (condition: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      conditions.push(condition);
+      parameters.push(value);
+    };
+    add(`${timeColumn} >= ?`, fromMs);
+    add(`${timeColumn} < ?`, toMs);
+    add("tenant_id = ?", filter.tenantId);
+    add("provider = ?", filter.provider);
+    add("model = ?", filter.model);
+    add("kind = ?", filter.kind);
+    const where = conditions.length === 0 ? "" : ` WHERE ${conditions.join(" AND ")}`;
+    const selected = dimensions.map((column) =>
+      column === "bucket_ms" ? `${timeColumn} AS bucket_ms` : column,
+    );
+    const statement = db.prepare(
+      dimensions.length === 0
+        ? `SELECT ${SELECT_SUMMED} FROM ${table}${where}`
+        : `SELECT ${selected.join(", ")}, ${SELECT_SUMMED} FROM ${table}${where} GROUP BY ${dimensions.join(", ")}`,
+    );
+    return statement.iterate(...parameters) as Iterable<StoredRow>;
+  };
 
   const all = new RollupAccumulator();
   const groups = groupBys.map(() => new Map<string, RollupAccumulator>());
@@ -312,30 +419,64 @@ export function aggregateFromRollups(
       : undefined,
   );
   const hasTimeGroup = timeKeyers.some((keyer) => keyer !== undefined);
-  const straddling = new Set<number>();
-  const straddles = (hour: number) =>
-    timeKeyers.some((keyer) => keyer !== undefined && keyer(hour) !== keyer(hour + HOUR_MS - 1));
-
-  for (const row of statement.iterate(...parameters) as Iterable<StoredRow>) {
-    // Without GROUP BY, no matching rollup still yields one row of NULL sums.
-    if (row.requests === null) continue;
-    if (hasTimeGroup && (straddling.has(row.hour_ms) || straddles(row.hour_ms))) {
-      straddling.add(row.hour_ms);
-      continue;
+  // A rollup whose span crosses a bucket boundary of `timeZone` cannot be split: its day is read
+  // from hourly rollups instead, its hour from the events.
+  const straddles = (startMs: number, spanMs: number) =>
+    timeKeyers.some(
+      (keyer) => keyer !== undefined && keyer(startMs) !== keyer(startMs + spanMs - 1),
+    );
+  const addRows = (rows: Iterable<StoredRow>, spanMs: number, straddling: Set<number>) => {
+    for (const row of rows) {
+      // Without GROUP BY, no matching rollup still yields one row of NULL sums.
+      if (row.requests === null) continue;
+      if (hasTimeGroup && (straddling.has(row.bucket_ms) || straddles(row.bucket_ms, spanMs))) {
+        straddling.add(row.bucket_ms);
+        continue;
+      }
+      all.addStored(row);
+      for (let index = 0; index < groupBys.length; index++) {
+        const groupBy = groupBys[index]!;
+        const keyer = timeKeyers[index];
+        const key =
+          keyer !== undefined
+            ? keyer(row.bucket_ms)
+            : groupBy === "tenant"
+              ? row.tenant_id === ""
+                ? NONE_KEY
+                : row.tenant_id
+              : (row[groupBy as "provider" | "model" | "kind"] as string);
+        addTo(index, key).addStored(row);
+      }
     }
-    all.addStored(row);
-    groupBys.forEach((groupBy, index) => {
-      const keyer = timeKeyers[index];
-      const key =
-        keyer !== undefined
-          ? keyer(row.hour_ms)
-          : groupBy === "tenant"
-            ? row.tenant_id === ""
-              ? NONE_KEY
-              : row.tenant_id
-            : (row[groupBy as "provider" | "model" | "kind"] as string);
-      addTo(index, key).addStored(row);
-    });
+  };
+
+  // Whole UTC days from the day rollups, the whole hours around them from the hourly ones.
+  const firstDay = firstHour === undefined ? undefined : Math.ceil(firstHour / DAY_MS) * DAY_MS;
+  const endDay = endHour === undefined ? undefined : Math.floor(endHour / DAY_MS) * DAY_MS;
+  const straddling = new Set<number>();
+  if (firstDay !== undefined && endDay !== undefined && firstDay >= endDay) {
+    addRows(readRollups("rollups", firstHour, endHour), HOUR_MS, straddling);
+  } else {
+    const straddlingDays = new Set<number>();
+    addRows(readRollups("day_rollups", firstDay, endDay), DAY_MS, straddlingDays);
+    const hourRanges: Array<[number | undefined, number | undefined]> = [];
+    if (firstHour !== undefined && firstHour < firstDay!) hourRanges.push([firstHour, firstDay]);
+    if (endHour !== undefined && endDay! < endHour) hourRanges.push([endDay, endHour]);
+    // Consecutive straddling days (every day, in a zone not on UTC) are read as one range.
+    let runStart: number | undefined;
+    let runEnd = 0;
+    for (const day of [...straddlingDays].sort((a, b) => a - b)) {
+      if (runStart !== undefined && day === runEnd) {
+        runEnd = day + DAY_MS;
+        continue;
+      }
+      if (runStart !== undefined) hourRanges.push([runStart, runEnd]);
+      runStart = day;
+      runEnd = day + DAY_MS;
+    }
+    if (runStart !== undefined) hourRanges.push([runStart, runEnd]);
+    for (const [fromMs, toMs] of hourRanges)
+      addRows(readRollups("rollups", fromMs, toMs), HOUR_MS, straddling);
   }
 
   // Events outside the whole hours: the period's ragged edges and straddling hours.

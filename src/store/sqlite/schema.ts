@@ -1,5 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
-import { backfillRollups, ROLLUP_MIGRATION } from "./rollups.ts";
+import { backfillRollups, migrateDayRollups, ROLLUP_MIGRATION } from "./rollups.ts";
 
 /** A migration: SQL to run, or a function for steps SQL alone cannot do (backfills). */
 type Migration = string | ((db: DatabaseSync) => void);
@@ -43,6 +43,18 @@ export const MIGRATIONS: readonly Migration[] = [
     db.exec(ROLLUP_MIGRATION);
     backfillRollups(db);
   },
+  // 3: daily rollups (see rollups.ts), summed from the hourly ones.
+  migrateDayRollups,
+  // 4: one row per session (first and last call), kept on append, so listing the latest sessions
+  // reads a few rows instead of grouping every event of the ledger.
+  `CREATE TABLE sessions (
+     session_id TEXT PRIMARY KEY,
+     started_ms INTEGER NOT NULL,
+     last_ms INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX sessions_by_last ON sessions (last_ms);
+   INSERT INTO sessions
+     SELECT session_id, MIN(ts_ms), MAX(ts_ms) FROM events WHERE session_id IS NOT NULL GROUP BY session_id;`,
 ];
 
 /** The schema version this code writes. A newer file is refused rather than misread. */

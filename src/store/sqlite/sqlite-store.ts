@@ -85,6 +85,15 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
     `INSERT INTO events (${EVENT_COLUMNS.join(", ")}) VALUES (${EVENT_COLUMNS.map(() => "?").join(", ")}) ON CONFLICT(id) DO NOTHING`,
   );
   const rollups = new RollupWriter(db);
+  const upsertSession = db.prepare(
+    `INSERT INTO sessions (session_id, started_ms, last_ms) VALUES (?, ?, ?)
+     ON CONFLICT (session_id) DO UPDATE SET
+     started_ms = MIN(started_ms, excluded.started_ms), last_ms = MAX(last_ms, excluded.last_ms)`,
+  );
+  const deleteSession = db.prepare("DELETE FROM sessions WHERE session_id = ?");
+  const rebuildSession = db.prepare(
+    `INSERT INTO sessions SELECT session_id, MIN(ts_ms), MAX(ts_ms) FROM events WHERE session_id = ? GROUP BY session_id`,
+  );
   const useRollups = options.useRollups ?? true;
   let closed = false;
 
@@ -123,6 +132,21 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
         }
       }
       rollups.addEvents(inserted, insertedTimes);
+      // One upsert per session touched by the batch, like the rollups.
+      const sessions = new Map<string, [number, number]>();
+      for (let index = 0; index < inserted.length; index++) {
+        const sessionId = inserted[index]!.sessionId;
+        if (sessionId === undefined) continue;
+        const time = insertedTimes[index]!;
+        const span = sessions.get(sessionId);
+        if (span === undefined) sessions.set(sessionId, [time, time]);
+        else {
+          if (time < span[0]) span[0] = time;
+          if (time > span[1]) span[1] = time;
+        }
+      }
+      for (const [sessionId, [started, last]] of sessions)
+        upsertSession.run(sessionId, started, last);
       return inserted.length;
     });
   }
@@ -151,6 +175,9 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
     const hoursOf = db.prepare(
       `SELECT DISTINCT (ts_ms / ${HOUR_MS}) * ${HOUR_MS} AS hour FROM (${batch})`,
     );
+    const sessionsOf = db.prepare(
+      `SELECT DISTINCT session_id FROM events WHERE rowid IN (SELECT rowid FROM (${batch})) AND session_id IS NOT NULL`,
+    );
     const statement = db.prepare(
       `DELETE FROM events WHERE rowid IN (SELECT rowid FROM (${batch}))`,
     );
@@ -161,9 +188,17 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
         const hours = (hoursOf.all(...parameters) as Array<{ hour: number }>).map(
           (row) => row.hour,
         );
+        const sessions = (sessionsOf.all(...parameters) as Array<{ session_id: string }>).map(
+          (row) => row.session_id,
+        );
         const count = Number(statement.run(...parameters).changes);
-        // The rollups of the touched hours are recomputed in the same transaction: never drift.
+        // The rollups of the touched hours and the touched sessions are recomputed in the same
+        // transaction: never drift.
         rollups.rebuildHours(hours);
+        for (const sessionId of sessions) {
+          deleteSession.run(sessionId);
+          rebuildSession.run(sessionId);
+        }
         return count;
       });
       deleted += changes;
@@ -214,14 +249,41 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
     async listSessions(options = {}): Promise<SessionSummary[]> {
       assertOpen();
       const filter = options.filter ?? {};
-      const { where, parameters } = whereClause(filter, ["session_id IS NOT NULL"]);
       const limit =
         options.limit === undefined ? "" : ` LIMIT ${Math.max(0, Math.floor(options.limit))}`;
-      const sessions = db
-        .prepare(
-          `SELECT session_id, MIN(ts_ms) AS started, MAX(ts_ms) AS last FROM events${where} GROUP BY session_id ORDER BY last DESC, session_id${limit}`,
-        )
-        .all(...parameters) as Array<{ session_id: string; started: number; last: number }>;
+      let sessions: Array<{ session_id: string; started: number; last: number }>;
+      const onlySince = Object.entries(filter).every(
+        ([key, value]) => key === "sinceMs" || value === undefined,
+      );
+      if (onlySince) {
+        // From the sessions table: with no end to the period a session's latest call is its
+        // latest overall; its first call in the period comes from the session index.
+        const since = filter.sinceMs ?? Number.MIN_SAFE_INTEGER;
+        const firstSince = db.prepare(
+          "SELECT MIN(ts_ms) AS started FROM events WHERE session_id = ? AND ts_ms >= ?",
+        );
+        sessions = (
+          db
+            .prepare(
+              `SELECT session_id, started_ms, last_ms FROM sessions WHERE last_ms >= ? ORDER BY last_ms DESC, session_id${limit}`,
+            )
+            .all(since) as Array<{ session_id: string; started_ms: number; last_ms: number }>
+        ).map((row) => ({
+          session_id: row.session_id,
+          started:
+            row.started_ms >= since
+              ? row.started_ms
+              : (firstSince.get(row.session_id, since) as { started: number }).started,
+          last: row.last_ms,
+        }));
+      } else {
+        const { where, parameters } = whereClause(filter, ["session_id IS NOT NULL"]);
+        sessions = db
+          .prepare(
+            `SELECT session_id, MIN(ts_ms) AS started, MAX(ts_ms) AS last FROM events${where} GROUP BY session_id ORDER BY last DESC, session_id${limit}`,
+          )
+          .all(...parameters) as Array<{ session_id: string; started: number; last: number }>;
+      }
       const summaries: SessionSummary[] = [];
       for (const session of sessions) {
         const sessionFilter = { ...filter, sessionId: session.session_id };

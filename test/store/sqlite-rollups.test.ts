@@ -1,0 +1,211 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { afterAll, describe, expect, it } from "vitest";
+import type { GroupBy, UsageFilter } from "../../src/stats/usage-stats.ts";
+import { PERCENTILE_RELATIVE_ACCURACY } from "../../src/store/rollup/latency-histogram.ts";
+import { SCHEMA_VERSION } from "../../src/store/sqlite/schema.ts";
+import { createSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import type { AggregateResult, SessionSummary } from "../../src/store/usage-store.ts";
+import type { UsageEvent } from "../../src/usage/usage-event.ts";
+import { createRandom, sampleEvents } from "./sample-events.ts";
+
+const folder = mkdtempSync(join(tmpdir(), "llmeter-rollups-"));
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+let fileCount = 0;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+const END_MS = Date.UTC(2026, 10, 20, 12);
+const PERCENTILES = new Set([
+  "latencyP50",
+  "latencyP95",
+  "latencyP99",
+  "timeToFirstTokenP50",
+  "timeToFirstTokenP95",
+  "timeToFirstTokenP99",
+]);
+
+/** Two handles on one file: one answering from the rollups, one always scanning the events. */
+function openPair(): { rollups: SqliteStore; scan: SqliteStore; path: string } {
+  fileCount += 1;
+  const path = join(folder, `ledger-${fileCount}.db`);
+  const rollups = createSqliteStore(path);
+  const scan = createSqliteStore(path, { useRollups: false });
+  return { rollups, scan, path };
+}
+
+/** Sums equal to the nano-dollar, percentiles within the stated 1%. */
+function expectSameResult(actual: AggregateResult, expected: AggregateResult, label: string) {
+  const compare = (got: unknown, want: unknown, path: string): void => {
+    if (typeof want === "number" && typeof got === "number") {
+      const key = path.slice(path.lastIndexOf(".") + 1);
+      const tolerance = PERCENTILES.has(key) ? PERCENTILE_RELATIVE_ACCURACY : 1e-9;
+      const allowed = Math.max(Math.abs(want) * tolerance, 1e-9);
+      if (Math.abs(got - want) > allowed) expect.fail(`${path}: expected ${want}, got ${got}`);
+      return;
+    }
+    if (want !== null && typeof want === "object" && got !== null && typeof got === "object") {
+      expect(Object.keys(got).sort(), `${path} keys`).toEqual(Object.keys(want).sort());
+      for (const key of Object.keys(want))
+        compare(
+          (got as Record<string, unknown>)[key],
+          (want as Record<string, unknown>)[key],
+          `${path}.${key}`,
+        );
+      return;
+    }
+    expect(got, path).toEqual(want);
+  };
+  compare(actual, expected, label);
+}
+
+/** Periods with ragged edges, whole days, open ends and a short one, plus all time. */
+function periods(): UsageFilter[] {
+  const random = createRandom(7);
+  const list: UsageFilter[] = [
+    {},
+    { sinceMs: END_MS - 4 * DAY_MS },
+    { untilMs: END_MS - 3 * DAY_MS + 1234 },
+    { sinceMs: Date.UTC(2026, 10, 12), untilMs: Date.UTC(2026, 10, 17) },
+    { sinceMs: END_MS - 5 * HOUR_MS - 17, untilMs: END_MS - HOUR_MS + 5 },
+    { sinceMs: END_MS - 8 * DAY_MS + 999, untilMs: END_MS - 2 * DAY_MS - 777, tenantId: "acme" },
+    { sinceMs: END_MS - 6 * DAY_MS, model: "gpt-4o", kind: "llm" },
+  ];
+  for (let index = 0; index < 4; index++) {
+    const since = END_MS - Math.floor(random() * 10 * DAY_MS);
+    list.push({ sinceMs: since, untilMs: since + Math.floor(random() * 6 * DAY_MS) });
+  }
+  return list;
+}
+
+const GROUPINGS: Array<{ groupBy: GroupBy[]; timeZone: string }> = [
+  { groupBy: [], timeZone: "UTC" },
+  { groupBy: ["model"], timeZone: "UTC" },
+  { groupBy: ["day"], timeZone: "UTC" },
+  { groupBy: ["provider", "model", "tenant", "kind", "day"], timeZone: "Europe/Paris" },
+  { groupBy: ["day", "tenant"], timeZone: "Asia/Kolkata" },
+  { groupBy: ["week", "month"], timeZone: "America/New_York" },
+];
+
+async function expectRollupsMatchEvents(pair: { rollups: SqliteStore; scan: SqliteStore }) {
+  for (const filter of periods()) {
+    for (const { groupBy, timeZone } of GROUPINGS) {
+      const query = { filter, groupBy, timeZone };
+      expectSameResult(
+        await pair.rollups.aggregate(query),
+        await pair.scan.aggregate(query),
+        `${JSON.stringify(filter)} by ${groupBy.join("+") || "nothing"} in ${timeZone}`,
+      );
+    }
+  }
+}
+
+/** What `listSessions` must answer, computed from the stored events themselves. */
+async function sessionsFromEvents(
+  store: SqliteStore,
+  sinceMs: number | undefined,
+): Promise<Array<[string, string, string]>> {
+  const spans = new Map<string, [string, string]>();
+  for await (const event of store.events(sinceMs === undefined ? {} : { sinceMs })) {
+    if (event.sessionId === undefined) continue;
+    const span = spans.get(event.sessionId);
+    if (span === undefined) spans.set(event.sessionId, [event.timestamp, event.timestamp]);
+    else span[1] = event.timestamp; // events() is oldest first
+  }
+  return [...spans]
+    .map(([id, [started, last]]): [string, string, string] => [id, started, last])
+    .sort((a, b) => (a[2] === b[2] ? a[0].localeCompare(b[0]) : b[2].localeCompare(a[2])));
+}
+
+function spansOf(sessions: SessionSummary[]): Array<[string, string, string]> {
+  return sessions.map((session) => [session.sessionId, session.startedAt, session.lastActivityAt]);
+}
+
+async function expectSessionsMatchEvents(store: SqliteStore) {
+  for (const sinceMs of [undefined, END_MS - 3 * DAY_MS - 12_345]) {
+    const filter = sinceMs === undefined ? {} : { sinceMs };
+    expect(spansOf(await store.listSessions({ filter }))).toEqual(
+      await sessionsFromEvents(store, sinceMs),
+    );
+    const latest = await store.listSessions({ filter, limit: 2 });
+    expect(spansOf(latest)).toEqual((await sessionsFromEvents(store, sinceMs)).slice(0, 2));
+    for (const session of latest) {
+      const sessionFilter = { ...filter, sessionId: session.sessionId };
+      const { totals } = await store.aggregate({ filter: sessionFilter, timeZone: "UTC" });
+      expect(session.totalRequests).toBe(totals.totalRequests);
+      expect(session.totalCostUsd).toBe(totals.totalCostUsd);
+    }
+  }
+}
+
+function batches(events: UsageEvent[], size: number): UsageEvent[][] {
+  const list: UsageEvent[][] = [];
+  for (let start = 0; start < events.length; start += size)
+    list.push(events.slice(start, start + size));
+  return list;
+}
+
+describe("the SQLite ledger's daily and hourly rollups and sessions table", () => {
+  it("answer exactly like an event scan after appends, replays, deletes and retention", async () => {
+    const pair = openPair();
+    const events = sampleEvents(3000, { seed: 5, endMs: END_MS, spanMs: 10 * DAY_MS });
+    for (const batch of batches(events, 250)) pair.rollups.appendSync(batch);
+    // A replay changes nothing, and a late batch adds to rollups that already exist.
+    for (const batch of batches(events.slice(0, 700), 350)) pair.rollups.appendSync(batch);
+    pair.rollups.appendSync(
+      sampleEvents(400, { seed: 6, endMs: END_MS, spanMs: 10 * DAY_MS, idPrefix: "late" }),
+    );
+    await expectRollupsMatchEvents(pair);
+    await expectSessionsMatchEvents(pair.rollups);
+
+    await pair.rollups.delete({ sessionId: "session-2" });
+    await pair.rollups.delete({
+      sinceMs: END_MS - 4 * DAY_MS - 5_000,
+      untilMs: END_MS - 3 * DAY_MS,
+    });
+    await pair.rollups.enforceRetention({ maxAgeMs: 8 * DAY_MS + 3_333, nowMs: END_MS });
+    await expectRollupsMatchEvents(pair);
+    await expectSessionsMatchEvents(pair.rollups);
+    await pair.rollups.close();
+    await pair.scan.close();
+  });
+
+  it("migrates a schema-2 ledger: day rollups and sessions built from what is stored", async () => {
+    const pair = openPair();
+    const events = sampleEvents(1500, { seed: 9, endMs: END_MS, spanMs: 10 * DAY_MS });
+    for (const batch of batches(events, 300)) pair.rollups.appendSync(batch);
+    const before = await pair.rollups.aggregate({
+      filter: {},
+      groupBy: ["model"],
+      timeZone: "UTC",
+    });
+    const sessionsBefore = await pair.rollups.listSessions();
+    await pair.rollups.close();
+    await pair.scan.close();
+
+    // Back to schema 2: what a ledger written by the previous release looks like.
+    const db = new DatabaseSync(pair.path);
+    db.exec("DROP TABLE day_rollups; DROP TABLE sessions; PRAGMA user_version = 2");
+    db.close();
+
+    const reopened = {
+      rollups: createSqliteStore(pair.path),
+      scan: createSqliteStore(pair.path, { useRollups: false }),
+    };
+    const check = new DatabaseSync(pair.path);
+    expect(check.prepare("PRAGMA user_version").get()).toEqual({ user_version: SCHEMA_VERSION });
+    const days = check.prepare("SELECT COUNT(*) AS n FROM day_rollups").get() as { n: number };
+    expect(days.n).toBeGreaterThan(0);
+    check.close();
+    expectSameResult(
+      await reopened.rollups.aggregate({ filter: {}, groupBy: ["model"], timeZone: "UTC" }),
+      before,
+      "after migration",
+    );
+    expect(await reopened.rollups.listSessions()).toEqual(sessionsBefore);
+    await expectRollupsMatchEvents(reopened);
+    await reopened.rollups.close();
+    await reopened.scan.close();
+  });
+});
