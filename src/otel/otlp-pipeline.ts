@@ -1,6 +1,7 @@
 import type { MeterProvider, TracerProvider } from "@opentelemetry/api";
 import type { LoggerProvider } from "@opentelemetry/api-logs";
 import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
+import { consoleDiagnostics } from "../meter/diagnostics.ts";
 import type { MeterInstrumentation } from "../meter/instrumentation.ts";
 import { enableOtel } from "./enable-otel.ts";
 import type { OtelOptions } from "./otel-instrumentation.ts";
@@ -14,6 +15,9 @@ import {
 } from "./otlp-exporters.ts";
 
 /** Options of `startOtelExport`: where llmeter itself sends its spans, metrics and logs. */
+/** How long `shutdown()` waits for the exporters before giving up on unsent telemetry. */
+const SHUTDOWN_TIMEOUT_MS = 5_000;
+
 export interface OtelExportOptions
   extends Pick<OtelOptions, "spans" | "metrics" | "logs" | "captureContent" | "legacyAttributes"> {
   /**
@@ -126,14 +130,40 @@ export async function startOtelExport(
     meterProvider,
     loggerProvider,
     forceFlush,
+    // Never rejects: telemetry must not fail the application's own shutdown. A collector that
+    // refuses or hangs is reported once, and waiting is bounded.
     async shutdown() {
       const { disableOtel } = await import("./enable-otel.ts");
       disableOtel();
-      await Promise.all([
-        tracerProvider.shutdown(),
-        meterProvider.shutdown(),
-        loggerProvider.shutdown(),
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), SHUTDOWN_TIMEOUT_MS);
+        timer.unref();
+      });
+      const results = await Promise.race([
+        Promise.allSettled([
+          tracerProvider.shutdown(),
+          meterProvider.shutdown(),
+          loggerProvider.shutdown(),
+        ]),
+        timeout,
       ]);
+      clearTimeout(timer);
+      if (results === "timeout") {
+        consoleDiagnostics(
+          "warn",
+          `OpenTelemetry export did not finish within ${SHUTDOWN_TIMEOUT_MS} ms of shutdown; unsent telemetry was dropped`,
+        );
+        return;
+      }
+      const failure = results.find((result) => result.status === "rejected");
+      if (failure !== undefined) {
+        consoleDiagnostics(
+          "warn",
+          "OpenTelemetry export failed at shutdown; unsent telemetry was dropped",
+          (failure as PromiseRejectedResult).reason,
+        );
+      }
     },
   };
 }
