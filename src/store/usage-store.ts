@@ -49,7 +49,7 @@ export interface UsageStore {
    * Appends synchronously, for stores that can (SQLite): used by `syncWrites` and to flush at
    * process exit, when asynchronous work no longer runs. Same contract as `append`.
    */
-  appendSync?(events: readonly UsageEvent[]): number;
+  appendSync?(events: readonly UsageEvent[], options?: { busyTimeoutMs?: number }): number;
   close(): Promise<void>;
 }
 

@@ -1,3 +1,4 @@
+import { isBusyError } from "../../store/sqlite/busy-retry.ts";
 import type { UsageStore } from "../../store/usage-store.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
 import type { Diagnostics } from "../diagnostics.ts";
@@ -15,6 +16,8 @@ const RETRY_BASE_DELAY_MS = 50;
 const RETRY_MAX_DELAY_MS = 5_000;
 /** Failed attempts after which `flush()` stops waiting (the events stay buffered and retried). */
 const FLUSH_MAX_ATTEMPTS = 5;
+/** How long `flush()` waits out another process's lock on the ledger before giving up. */
+const FLUSH_BUSY_WAIT_MS = 10_000;
 
 /**
  * Writes the meter's events to the ledger store in batches, off the caller's stack: one
@@ -118,16 +121,23 @@ export class LedgerWriter {
   async flush(): Promise<void> {
     if (this.opening !== undefined) await this.opening;
     let attempts = 0;
+    const busyDeadline = Date.now() + FLUSH_BUSY_WAIT_MS;
     while (this.pending > 0 && !this.storeFailed && attempts < FLUSH_MAX_ATTEMPTS) {
       if (this.writing !== undefined) {
         await this.writing;
         continue;
       }
       const failuresBefore = this.failures;
+      const pendingBefore = this.pending;
       await this.writePending();
       if (this.failures > failuresBefore) {
         attempts += 1;
         await delay(Math.min(RETRY_MAX_DELAY_MS, RETRY_BASE_DELAY_MS * 2 ** attempts));
+      } else if (this.pending === pendingBefore) {
+        // The ledger is locked by another process: let the event loop run, then try again,
+        // for as long as the store itself would wait for a lock.
+        if (Date.now() >= busyDeadline) break;
+        await delay(BUSY_RETRY_DELAY_MS);
       }
     }
     if (this.writing !== undefined) await this.writing;
@@ -166,9 +176,16 @@ export class LedgerWriter {
     while (this.pending > 0) {
       const batch = this.buffer.slice(this.head, this.head + this.batchSize);
       try {
-        if (store.appendSync !== undefined) store.appendSync(batch);
+        // Short lock wait on the application's thread; a busy ledger is retried later instead.
+        if (store.appendSync !== undefined)
+          store.appendSync(batch, { busyTimeoutMs: BACKGROUND_BUSY_TIMEOUT_MS });
         else await store.append(batch);
       } catch (error) {
+        if (isBusyError(error)) {
+          // Another process holds the ledger's lock: not a failure, just try again shortly.
+          this.scheduleRetry(BUSY_RETRY_DELAY_MS + Math.random() * BUSY_RETRY_DELAY_MS);
+          return;
+        }
         this.recordFailure(error);
         this.scheduleRetry();
         return;
@@ -200,12 +217,13 @@ export class LedgerWriter {
     );
   }
 
-  private scheduleRetry(): void {
-    if (this.retryTimer !== undefined || this.closed) return;
-    const wait = Math.min(
+  private scheduleRetry(
+    wait = Math.min(
       RETRY_MAX_DELAY_MS,
       RETRY_BASE_DELAY_MS * 2 ** Math.min(this.consecutiveFailures, 10),
-    );
+    ),
+  ): void {
+    if (this.retryTimer !== undefined || this.closed) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.schedule();
@@ -214,6 +232,15 @@ export class LedgerWriter {
     this.retryTimer.unref();
   }
 }
+
+/**
+ * How long a background write may block the event loop waiting for another process's lock.
+ * `syncWrites` and the exit flush wait the store's full busy timeout instead: they must not lose
+ * the event.
+ */
+const BACKGROUND_BUSY_TIMEOUT_MS = 25;
+/** Pause before trying a busy ledger again (plus up to as much jitter). */
+const BUSY_RETRY_DELAY_MS = 10;
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

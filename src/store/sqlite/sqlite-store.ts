@@ -34,7 +34,12 @@ export interface SqliteStoreOptions {
 export interface SqliteStore extends UsageStore {
   /** The absolute path of the ledger file. */
   readonly location: string;
-  appendSync(events: readonly UsageEvent[]): number;
+  /**
+   * Appends on the calling thread. `busyTimeoutMs` bounds how long it waits for another
+   * process's lock (default: the store's); a background writer passes a short one and retries
+   * later, so a lock held elsewhere never freezes the application's event loop.
+   */
+  appendSync(events: readonly UsageEvent[], options?: { busyTimeoutMs?: number }): number;
   /** Bytes used by data (free pages excluded), the measure `maxBytes` retention enforces. */
   sizeBytes(): number;
 }
@@ -101,7 +106,13 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
     if (closed) throw new Error(`The ledger ${path} is closed.`);
   }
 
-  function transaction<T>(work: () => T): T {
+  let currentBusyTimeoutMs = busyTimeoutMs;
+
+  function transaction<T>(work: () => T, timeoutMs = busyTimeoutMs): T {
+    if (timeoutMs !== currentBusyTimeoutMs) {
+      db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.round(timeoutMs))}`);
+      currentBusyTimeoutMs = timeoutMs;
+    }
     return withBusyRetrySync(() => {
       db.exec("BEGIN IMMEDIATE");
       try {
@@ -112,10 +123,13 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
         if (db.isTransaction) db.exec("ROLLBACK");
         throw error;
       }
-    }, busyTimeoutMs);
+    }, timeoutMs);
   }
 
-  function appendSync(events: readonly UsageEvent[]): number {
+  function appendSync(
+    events: readonly UsageEvent[],
+    appendOptions: { busyTimeoutMs?: number } = {},
+  ): number {
     assertOpen();
     if (events.length === 0) return 0;
     // Rows are built before the lock is taken, so the transaction holds it only for the inserts.
@@ -148,7 +162,7 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
       for (const [sessionId, [started, last]] of sessions)
         upsertSession.run(sessionId, started, last);
       return inserted.length;
-    });
+    }, appendOptions.busyTimeoutMs);
   }
 
   function select(columns: readonly string[], filter: UsageFilter, suffix = ""): StatementSync {
