@@ -45,6 +45,8 @@ export type {
   MeterSession,
   PricedCost,
   RecordInput,
+  RequestDetails,
+  ResponseDetails,
   SessionOptions,
   StatsQuery,
   Tracker,
@@ -125,7 +127,12 @@ export type {
   SessionSummary,
   UsageStore,
 } from "./store/usage-store.ts";
-export { type NormalizeResult, normalizeUsageEvent } from "./usage/normalize-usage-event.ts";
+export {
+  MAX_CODE_LENGTH,
+  MAX_CODE_LIST_LENGTH,
+  type NormalizeResult,
+  normalizeUsageEvent,
+} from "./usage/normalize-usage-event.ts";
 export type {
   AttributeValue,
   Attribution,

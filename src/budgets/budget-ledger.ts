@@ -468,7 +468,8 @@ function scopeSql(scope: BudgetScope): { where: string; values: SQLInputValue[] 
   return { where, values };
 }
 
-function firstExceeded(
+/** The error for the first limit of `rule` this request would pass, else undefined (shared with PostgreSQL). */
+export function firstExceeded(
   rule: ResolvedBudgetRule,
   spend: BudgetSpend,
   request: ReservationRequest,

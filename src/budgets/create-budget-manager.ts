@@ -1,6 +1,7 @@
 import { ConfigError } from "../config/resolve-config.ts";
 import type { Diagnostics } from "../meter/diagnostics.ts";
 import type { EventPricer } from "../meter/types.ts";
+import { isPostgresUrl } from "../store/postgres/connection-options.ts";
 import type { UsageStore } from "../store/usage-store.ts";
 import {
   type BudgetLedger,
@@ -10,6 +11,7 @@ import {
 } from "./budget-ledger.ts";
 import { BudgetManager, type BudgetOptions } from "./budget-manager.ts";
 import type { BudgetRule, ResolvedBudgetRule } from "./budget-rule.ts";
+import { openSyncPostgresBudgetLedger } from "./postgres/sync-postgres-budget-ledger.ts";
 
 /** What `createMeter({ budgets })` accepts: the rules alone, or the rules with alert settings. */
 export type MeterBudgets = BudgetRule[] | BudgetOptions;
@@ -29,6 +31,8 @@ export function createBudgetManager(context: {
   now: () => number;
   timeZone: string;
   flushLedger: () => Promise<void>;
+  /** The `db` setting: a postgres:// URL there names the ledger while its store is still opening. */
+  dbLocation?: string;
 }): BudgetManager | undefined {
   const options: BudgetOptions = Array.isArray(context.budgets)
     ? { rules: context.budgets }
@@ -44,6 +48,7 @@ export function createBudgetManager(context: {
     throw new ConfigError((error as Error).message);
   }
   const location = sqliteLocation(context.store);
+  const postgres = postgresConnection(context.store, context.dbLocation);
   // Without rules of its own, a meter still applies rules saved in its SQLite ledger by the CLI.
   // A meter given no budgets applies the rules saved by `llmeter budget set`, if there are any
   // (checked once, at start: a ledger without budgets gets no budget tables and no extra work).
@@ -57,12 +62,17 @@ export function createBudgetManager(context: {
   const ledgerOptions =
     options.reservationTtlMs === undefined ? {} : { reservationTtlMs: options.reservationTtlMs };
   if (location !== undefined) ledger = openBudgetLedger(location, ledgerOptions);
-  else {
+  else if (postgres !== undefined) {
+    // A meter given no budgets does not look for rules saved in PostgreSQL (that would block its
+    // start on the database): `budgets: []` applies them.
+    if (context.budgets === undefined && rules.length === 0) return undefined;
+    ledger = openSyncPostgresBudgetLedger({ ...postgres, ...ledgerOptions });
+  } else {
     if (context.store !== undefined)
       context.diagnostics.once(
         "budget-memory-ledger",
         "warn",
-        "budgets are kept in this process only: shared budgets need the SQLite ledger (PostgreSQL budgets are not supported yet)",
+        "budgets are kept in this process only: shared budgets need a SQLite or PostgreSQL ledger",
       );
     ledger = openBudgetLedger(":memory:", ledgerOptions);
   }
@@ -73,8 +83,25 @@ export function createBudgetManager(context: {
     pricer: context.pricer,
     diagnostics: context.diagnostics,
     now: context.now,
-    beforeEvaluate: location === undefined ? () => Promise.resolve() : context.flushLedger,
+    beforeEvaluate:
+      location === undefined && postgres === undefined
+        ? () => Promise.resolve()
+        : context.flushLedger,
   });
+}
+
+// A PostgreSQL store's connection: from the store itself, or from the `db` URL while it opens.
+function postgresConnection(
+  store: UsageStore | Promise<UsageStore> | undefined,
+  dbLocation: string | undefined,
+): { url: string; schema?: string } | undefined {
+  if (store === undefined) return undefined;
+  if (store instanceof Promise)
+    return dbLocation !== undefined && isPostgresUrl(dbLocation) ? { url: dbLocation } : undefined;
+  const connection = (store as { budgetConnection?: unknown }).budgetConnection;
+  return typeof connection === "function"
+    ? (connection.call(store) as { url: string; schema: string })
+    : undefined;
 }
 
 // The file of a SQLite store (it has a synchronous append and a location); else undefined.

@@ -9,7 +9,8 @@ import { type BudgetsSource, loadBudgetsPanel } from "./budgets-panel.ts";
 import { buildDashboardData } from "./build-dashboard-data.ts";
 import type { StackBy } from "./build-timeline.ts";
 import { DashboardRequestError, resolveDashboardQuery } from "./dashboard-query.ts";
-import { loadStaticAssets } from "./static-assets.ts";
+import { createPageTemplate, type InitialPageData } from "./render-page.ts";
+import { loadStaticAssets, pickContentEncoding, type StaticAsset } from "./static-assets.ts";
 
 /** Options of `startDashboardServer`. */
 export interface DashboardServerOptions {
@@ -42,6 +43,12 @@ export interface DashboardServer {
 
 export const DEFAULT_DASHBOARD_PORT = 4380;
 
+/** The period the page opens on when its URL names none; app.js's DEFAULT_PERIOD must match. */
+const DEFAULT_PAGE_PERIOD = "7d";
+
+/** A year: asset URLs carry their content's hash, so a cached copy is never stale. */
+const IMMUTABLE_CACHE = "public, max-age=31536000, immutable";
+
 /** Same-origin only: no inline script, nothing from another host, no framing. */
 const SECURITY_HEADERS = {
   "Content-Security-Policy":
@@ -72,9 +79,9 @@ export async function startDashboardServer(
   const timeZone = options.timeZone ?? localTimeZone();
   const now = options.now ?? Date.now;
   const assets = loadStaticAssets();
-  const config = Buffer.from(
-    JSON.stringify({ refreshIntervalMs: options.refreshIntervalMs ?? 5000, timeZone }),
-  );
+  const pageConfig = { refreshIntervalMs: options.refreshIntervalMs ?? 5000, timeZone };
+  const config = Buffer.from(JSON.stringify(pageConfig));
+  const page = createPageTemplate(assets.get("/")!.body.toString("utf8"), assets);
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? "/", "http://dashboard.invalid");
@@ -133,12 +140,55 @@ export async function startDashboardServer(
       response.end();
       return;
     }
+    if (url.pathname === "/") {
+      await sendPage(request, url, response);
+      return;
+    }
     const asset = assets.get(url.pathname);
     if (asset === undefined) {
       sendJson(response, 404, { error: `Nothing at ${url.pathname}.` });
       return;
     }
-    send(response, 200, asset.body, asset.contentType, request.method === "HEAD");
+    sendAsset(request, url, response, asset);
+  };
+
+  /**
+   * The page, with the data of its first view inlined (no request before the first paint). The
+   * head goes out before the ledger is read, so the browser fetches the script and styles while
+   * the server builds the data.
+   */
+  const sendPage = async (request: IncomingMessage, url: URL, response: ServerResponse) => {
+    response.writeHead(200, {
+      ...SECURITY_HEADERS,
+      "Content-Type": "text/html; charset=utf-8",
+      "Cache-Control": "no-store",
+    });
+    if (request.method === "HEAD") {
+      response.end();
+      return;
+    }
+    response.write(page.head);
+    // Node sends a response's first bytes on the next tick; the ledger's reads are synchronous,
+    // so yield once to let the head leave before they start.
+    await new Promise((resolve) => setImmediate(resolve));
+    const initial: InitialPageData = { config: pageConfig, search: url.search };
+    try {
+      const parameters = new URLSearchParams(url.searchParams);
+      if (!parameters.has("period") && !parameters.has("since") && !parameters.has("until"))
+        parameters.set("period", DEFAULT_PAGE_PERIOD);
+      const stackBy = parseStackBy(parameters.get("stackBy"));
+      const query = await resolveDashboardQuery(parameters, options.store, { timeZone, now });
+      initial.data = await buildDashboardData(options.store, query, {
+        now: now(),
+        stackBy,
+        budgets: () => loadBudgetsPanel(options.budgets),
+      });
+    } catch (error) {
+      // Without inlined data the page asks /api/dashboard itself, which shows what is wrong.
+      if (!(error instanceof DashboardRequestError))
+        process.stderr.write(`llmeter dashboard: ${(error as Error)?.stack ?? String(error)}\n`);
+    }
+    response.end(page.tail(initial));
   };
 
   const handleApi = async (url: URL, response: ServerResponse) => {
@@ -241,6 +291,31 @@ function parseLimit(value: string | null): number {
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new DashboardRequestError(`limit "${value}" must be a whole number from 1 to 1000.`);
   return limit;
+}
+
+/** A static file: cached for good when asked by its hashed URL, compressed when the client can. */
+function sendAsset(
+  request: IncomingMessage,
+  url: URL,
+  response: ServerResponse,
+  asset: StaticAsset,
+): void {
+  const encoding = pickContentEncoding(request.headers["accept-encoding"]);
+  const body = encoding === undefined ? asset.body : asset.compressed(encoding);
+  const headers: Record<string, string> = {
+    Vary: "Accept-Encoding",
+    ETag: `"${asset.hash}${encoding === undefined ? "" : `-${encoding}`}"`,
+  };
+  if (encoding !== undefined) headers["Content-Encoding"] = encoding;
+  // Unversioned URLs are checked each time (ETag), versioned ones never need to be.
+  headers["Cache-Control"] =
+    url.searchParams.get("v") === asset.hash ? IMMUTABLE_CACHE : "no-cache";
+  if (request.headers["if-none-match"] === headers.ETag) {
+    response.writeHead(304, { ...SECURITY_HEADERS, ...headers });
+    response.end();
+    return;
+  }
+  send(response, 200, body, asset.contentType, request.method === "HEAD", headers);
 }
 
 function send(

@@ -7,14 +7,20 @@ import {
   toAttribution,
 } from "./attribution.ts";
 import type { CapturedCall } from "./instrumentation.ts";
-import type { RecordInput, TrackerHandle, TrackInfo, UsageUnits } from "./types.ts";
+import type {
+  RecordInput,
+  ResponseDetails,
+  TrackerHandle,
+  TrackInfo,
+  UsageUnits,
+} from "./types.ts";
 
 /**
  * One call being measured. It collects what the caller tells it and, at `end()`, hands a raw event
  * to `submit`. Kept lean: it runs on the caller's stack.
  */
 export class ActiveTracker implements TrackerHandle {
-  private readonly startedAtMs = Date.now();
+  private readonly startedAtMs: number;
   private readonly startedAtPerf = performance.now();
   private readonly fields: RecordInput;
   private readonly submit: (event: RecordInput) => void;
@@ -27,7 +33,10 @@ export class ActiveTracker implements TrackerHandle {
     submit: (event: RecordInput) => void,
     instrumentationCalls?: CapturedCall[],
     onDiscard?: (fields: RecordInput) => void,
+    /** The meter's clock, so that an event's timestamp and the meter's periods agree. */
+    now: () => number = Date.now,
   ) {
+    this.startedAtMs = now();
     this.fields = { ...info };
     // Attribution is taken where the call starts: `end()` may run in another async context.
     const context = currentAttribution();
@@ -93,10 +102,11 @@ export class ActiveTracker implements TrackerHandle {
     Object.assign(this.fields, merged);
   }
 
-  setResponse(details: { responseModel?: string; requestId?: string; serviceTier?: string }): void {
+  setResponse(details: ResponseDetails): void {
     if (details.responseModel !== undefined) this.fields.responseModel = details.responseModel;
     if (details.requestId !== undefined) this.fields.requestId = details.requestId;
     if (details.serviceTier !== undefined) this.fields.serviceTier = details.serviceTier;
+    if (details.finishReasons !== undefined) this.fields.finishReasons = details.finishReasons;
   }
 
   end(): void {

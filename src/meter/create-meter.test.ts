@@ -287,6 +287,25 @@ describe("sinks", () => {
     expect(diagnostics.filter((entry) => entry.message.includes("brokenSink"))).toHaveLength(1);
   });
 
+  it("awaits an async callback sink event by event, and counts the one that rejects", async () => {
+    const order: string[] = [];
+    const { meter } = createTestMeter({
+      sinks: [
+        async function slowCallback(event) {
+          order.push(`start ${event.model}`);
+          await sleep(5);
+          if (event.model === "two") throw new Error("store unavailable");
+          order.push(`end ${event.model}`);
+        },
+      ],
+    });
+    for (const model of ["one", "two", "three"]) meter.recordLlm({ provider: "a", model });
+    await meter.flush();
+    expect(order).toEqual(["start one", "end one", "start two", "start three", "end three"]);
+    expect(meter.getHealth().sinkFailures.slowCallback).toBe(1);
+    expect(meter.getHealth().droppedBySink.slowCallback).toBe(1);
+  });
+
   it("a sink that never answers does not hold up the others; flush can time out", async () => {
     const received: string[] = [];
     const { meter } = createTestMeter({

@@ -260,6 +260,7 @@ class RecordingMeter implements Meter {
         this.drain();
         await this.ledger?.flush();
       },
+      dbLocation: settings.db.value,
     });
     const budgetManager = this.budgetManager;
     if (budgetManager !== undefined) {
@@ -286,7 +287,7 @@ class RecordingMeter implements Meter {
     // Before anything else: a call over an enforced budget must not start at all.
     const checked = this.budgetManager === undefined ? info : this.reserveBudget(info);
     const calls = this.capture(checked, "start");
-    const tracker = new ActiveTracker(checked, this.submitBound, calls);
+    const tracker = new ActiveTracker(checked, this.submitBound, calls, undefined, this.now);
     let result: T;
     try {
       result = calls === undefined ? fn(tracker) : runInCapturedContexts(calls, () => fn(tracker));
@@ -319,6 +320,7 @@ class RecordingMeter implements Meter {
       this.submitBound,
       this.capture(checked, "start"),
       this.budgetManager === undefined ? undefined : this.discardBound,
+      this.now,
     );
   }
 
@@ -699,6 +701,8 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+function ignoreValue(): void {}
+
 function byKey(groups: UsageGroup[] | undefined): Record<string, UsageGroup> {
   const result: Record<string, UsageGroup> = {};
   for (const group of groups ?? []) result[group.key] = group;
@@ -721,8 +725,19 @@ function callbackSink(callback: UsageCallback, index: number): UsageSink {
     // One event per write, never retried: a callback that throws for one event costs only that one.
     batchSize: 1,
     maxAttempts: 1,
-    async write(events) {
-      for (const event of events) await callback(event);
+    // Synchronous while the callback is: an async function here costs every event a promise and a
+    // microtask, ~0.5 µs of a plain callback's delivery. A callback's promise is still awaited.
+    write(events) {
+      let chain: Promise<unknown> | undefined;
+      for (const event of events) {
+        if (chain !== undefined) {
+          chain = chain.then(() => callback(event));
+          continue;
+        }
+        const result: unknown = callback(event);
+        if (isPromiseLike(result)) chain = Promise.resolve(result);
+      }
+      return chain?.then(ignoreValue);
     },
   };
 }

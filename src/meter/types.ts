@@ -5,8 +5,31 @@ import type { SessionSummary } from "../store/usage-store.ts";
 import type { CostBreakdown, PriceSource, TokenUsage, UsageEvent } from "../usage/usage-event.ts";
 import type { AttributionInput } from "./attribution.ts";
 
+/** Where a call goes and the parameters it asks for (OpenTelemetry `server.*`, `gen_ai.request.*`). */
+export type RequestDetails = Pick<
+  UsageEvent,
+  | "serverAddress"
+  | "serverPort"
+  | "requestMaxTokens"
+  | "requestTemperature"
+  | "requestTopP"
+  | "requestTopK"
+  | "requestFrequencyPenalty"
+  | "requestPresencePenalty"
+  | "requestSeed"
+  | "requestChoiceCount"
+>;
+
+/** What the provider answered with: the served model, its request id, service tier, finish reasons. */
+export interface ResponseDetails {
+  responseModel?: string;
+  requestId?: string;
+  serviceTier?: string;
+  finishReasons?: string[];
+}
+
 /** What a call is, known before it runs. Attribution given here wins over the context's. */
-export interface TrackInfo extends AttributionInput {
+export interface TrackInfo extends AttributionInput, RequestDetails {
   provider: string;
   model: string;
   kind?: UsageEvent["kind"];
@@ -61,8 +84,8 @@ export interface Tracker {
   setError(error: unknown): void;
   /** Free attributes for this call (merged over the context's). */
   setAttributes(attributes: AttributionInput): void;
-  /** What the provider answered with: the served model, its request id, its service tier. */
-  setResponse(details: { responseModel?: string; requestId?: string; serviceTier?: string }): void;
+  /** What the provider answered with: the served model, its request id, service tier, finish reasons. */
+  setResponse(details: ResponseDetails): void;
 }
 
 /** A tracker for code that can't wrap a callback: call `end()` when the call is over. */

@@ -38,7 +38,19 @@ export function eventAttributes(event: UsageEvent, options: AttributeOptions): A
   set(attributes, GEN_AI.usageCacheReadInputTokens, event.cacheReadTokens);
   set(attributes, GEN_AI.usageCacheCreationInputTokens, cacheWriteTokens(event));
   set(attributes, GEN_AI.usageReasoningOutputTokens, event.reasoningTokens);
+  if (event.finishReasons !== undefined)
+    attributes[GEN_AI.responseFinishReasons] = event.finishReasons;
   set(attributes, GEN_AI.requestStream, event.streaming);
+  set(attributes, GEN_AI.requestMaxTokens, event.requestMaxTokens);
+  set(attributes, GEN_AI.requestTemperature, event.requestTemperature);
+  set(attributes, GEN_AI.requestTopP, event.requestTopP);
+  set(attributes, GEN_AI.requestTopK, event.requestTopK);
+  set(attributes, GEN_AI.requestFrequencyPenalty, event.requestFrequencyPenalty);
+  set(attributes, GEN_AI.requestPresencePenalty, event.requestPresencePenalty);
+  set(attributes, GEN_AI.requestSeed, event.requestSeed);
+  set(attributes, GEN_AI.requestChoiceCount, event.requestChoiceCount);
+  set(attributes, GENERAL.serverAddress, event.serverAddress);
+  set(attributes, GENERAL.serverPort, event.serverPort);
   if (event.timeToFirstTokenMs !== undefined)
     attributes[GEN_AI.responseTimeToFirstChunk] = event.timeToFirstTokenMs / 1000;
   set(attributes, GEN_AI.conversationId, event.conversationId);
@@ -70,7 +82,11 @@ export function eventAttributes(event: UsageEvent, options: AttributeOptions): A
   return attributes;
 }
 
-/** The few low-cardinality attributes metric points carry (never ids, users or free attributes). */
+/**
+ * The few low-cardinality attributes metric points carry (never ids, users or free attributes).
+ * The GenAI metrics conventions list `server.address` and `server.port` among them (one value per
+ * endpoint); finish reasons and request parameters stay off metrics.
+ */
 export function metricAttributes(event: UsageEvent, options: AttributeOptions): Attributes {
   const attributes: Attributes = {
     [GEN_AI.operationName]: event.operation,
@@ -79,6 +95,8 @@ export function metricAttributes(event: UsageEvent, options: AttributeOptions): 
   };
   if (options.legacyAttributes) attributes[GEN_AI.system] = event.provider;
   set(attributes, GEN_AI.responseModel, event.responseModel);
+  set(attributes, GENERAL.serverAddress, event.serverAddress);
+  set(attributes, GENERAL.serverPort, event.serverPort);
   if (!event.success) attributes[GENERAL.errorType] = event.errorType ?? "_OTHER";
   return attributes;
 }

@@ -10,8 +10,9 @@
  * - metrics and bucket boundaries: docs/gen-ai/gen-ai-metrics.md
  * and cross-checked against the `ATTR_GEN_AI_*` / `METRIC_GEN_AI_*` constants of
  * `@opentelemetry/semantic-conventions` 1.45.0 (`incubating` entry point).
- * `error.type` and `server.address` are stable general attributes:
+ * `error.type`, `server.address` and `server.port` are stable general attributes:
  * https://opentelemetry.io/docs/specs/semconv/registry/attributes/error/
+ * https://opentelemetry.io/docs/specs/semconv/registry/attributes/server/
  */
 
 /** GenAI attribute names (development status upstream). */
@@ -22,6 +23,14 @@ export const GEN_AI = {
   system: "gen_ai.system",
   requestModel: "gen_ai.request.model",
   requestStream: "gen_ai.request.stream",
+  requestMaxTokens: "gen_ai.request.max_tokens",
+  requestTemperature: "gen_ai.request.temperature",
+  requestTopP: "gen_ai.request.top_p",
+  requestTopK: "gen_ai.request.top_k",
+  requestFrequencyPenalty: "gen_ai.request.frequency_penalty",
+  requestPresencePenalty: "gen_ai.request.presence_penalty",
+  requestSeed: "gen_ai.request.seed",
+  requestChoiceCount: "gen_ai.request.choice.count",
   responseModel: "gen_ai.response.model",
   responseId: "gen_ai.response.id",
   responseFinishReasons: "gen_ai.response.finish_reasons",
@@ -40,6 +49,7 @@ export const GEN_AI = {
 export const GENERAL = {
   errorType: "error.type",
   serverAddress: "server.address",
+  serverPort: "server.port",
 } as const;
 
 /**

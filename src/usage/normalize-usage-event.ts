@@ -2,11 +2,13 @@ import { randomUUID } from "node:crypto";
 import {
   type AttributeValue,
   BOOLEAN_FIELDS,
+  CODE_LIST_FIELDS,
   COUNT_FIELDS,
   type CostBreakdown,
   MEASURE_FIELDS,
   PRICE_SOURCES,
   type PriceSource,
+  SIGNED_NUMBER_FIELDS,
   STRING_FIELDS,
   USAGE_KINDS,
   type UsageEvent,
@@ -20,6 +22,12 @@ export const MAX_TEXT_LENGTH = 2048;
 /** Most free attributes kept on one event. */
 export const MAX_ATTRIBUTES = 64;
 const MAX_ATTRIBUTE_KEY_LENGTH = 128;
+/** Most entries kept in a list of codes (`finishReasons`): one per choice, and nobody asks for more. */
+export const MAX_CODE_LIST_LENGTH = 16;
+/** Longest kept code in such a list: finish reasons are short words, never text. */
+export const MAX_CODE_LENGTH = 64;
+/** Highest TCP port number. */
+const MAX_PORT = 65535;
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 const COST_UNITS = new Set([
@@ -115,6 +123,32 @@ export function normalizeUsageEvent(
           target[field] = value;
         }
         break;
+      case "signedNumber":
+        if (typeof value !== "number" || !Number.isFinite(value)) {
+          problems.push(`${field}: expected a finite number, got ${String(value)}; dropped`);
+        } else {
+          target[field] = value;
+        }
+        break;
+      case "port":
+        if (
+          typeof value !== "number" ||
+          !Number.isInteger(value) ||
+          value < 1 ||
+          value > MAX_PORT
+        ) {
+          problems.push(
+            `${field}: expected a whole number from 1 to ${MAX_PORT}, got ${String(value)}; dropped`,
+          );
+        } else {
+          target[field] = value;
+        }
+        break;
+      case "codeList": {
+        const codes = cleanCodeList(field, value, problems);
+        if (codes !== undefined) target[field] = codes;
+        break;
+      }
       case "boolean":
         if (typeof value !== "boolean") {
           problems.push(`${field}: expected true or false, got ${String(value)}; dropped`);
@@ -166,6 +200,9 @@ type FieldKind =
   | "string"
   | "count"
   | "measure"
+  | "signedNumber"
+  | "port"
+  | "codeList"
   | "boolean"
   | "timestamp"
   | "kind"
@@ -178,6 +215,9 @@ const FIELD_KINDS = new Map<string, FieldKind>([
   ...COUNT_FIELDS.map((field) => [field, "count"] as const),
   ...MEASURE_FIELDS.map((field) => [field, "measure"] as const),
   ...BOOLEAN_FIELDS.map((field) => [field, "boolean"] as const),
+  ...SIGNED_NUMBER_FIELDS.map((field) => [field, "signedNumber"] as const),
+  ...CODE_LIST_FIELDS.map((field) => [field, "codeList"] as const),
+  ["serverPort", "port"],
   ["timestamp", "timestamp"],
   ["kind", "kind"],
   ["priceSource", "priceSource"],
@@ -315,6 +355,33 @@ function cleanAttributes(
     count += 1;
   }
   return count === 0 ? undefined : result;
+}
+
+/**
+ * A list of short codes (finish reasons): strings only, each at most `MAX_CODE_LENGTH` characters
+ * and at most `MAX_CODE_LIST_LENGTH` of them. A long entry is dropped rather than truncated: a
+ * code cut in half means nothing, and a long one is likely text that must not be stored.
+ */
+function cleanCodeList(field: string, value: unknown, problems: string[]): string[] | undefined {
+  if (!Array.isArray(value)) {
+    problems.push(`${field}: expected an array of short strings, got ${typeof value}; dropped`);
+    return undefined;
+  }
+  const result: string[] = [];
+  for (const item of value) {
+    if (typeof item !== "string" || item.length === 0 || item.length > MAX_CODE_LENGTH) {
+      problems.push(
+        `${field}: an entry that is not a string of 1 to ${MAX_CODE_LENGTH} characters; dropped`,
+      );
+      continue;
+    }
+    if (result.length >= MAX_CODE_LIST_LENGTH) {
+      problems.push(`${field}: more than ${MAX_CODE_LIST_LENGTH} entries; the rest dropped`);
+      break;
+    }
+    result.push(item);
+  }
+  return result.length === 0 ? undefined : result;
 }
 
 function cleanBreakdown(value: unknown, problems: string[]): CostBreakdown | undefined {

@@ -59,6 +59,26 @@ export interface UsageEvent {
   serviceTier?: string;
   /** Region of the endpoint, for regional price uplifts. */
   region?: string;
+  /** Host name of the provider endpoint the call went to (`api.openai.com`), never a path or key. */
+  serverAddress?: string;
+  /** Port of that endpoint (443 for an `https` URL without one). */
+  serverPort?: number;
+
+  /**
+   * Why the model stopped, one entry per choice or candidate, as the provider spelled it
+   * (`stop`, `length`, `end_turn`, `MAX_TOKENS`, ...). Short enum-like codes, never content.
+   */
+  finishReasons?: string[];
+  /** Request parameters the caller set (OpenTelemetry `gen_ai.request.*`); unset ones stay undefined. */
+  requestMaxTokens?: number;
+  requestTemperature?: number;
+  requestTopP?: number;
+  requestTopK?: number;
+  requestFrequencyPenalty?: number;
+  requestPresencePenalty?: number;
+  requestSeed?: number;
+  /** How many choices or candidates were asked for (`n`, `candidateCount`). */
+  requestChoiceCount?: number;
 
   success: boolean;
   errorType?: string;
@@ -142,6 +162,9 @@ export const COUNT_FIELDS = [
   "images",
   "characters",
   "chunks",
+  "requestMaxTokens",
+  "requestTopK",
+  "requestChoiceCount",
 ] as const satisfies readonly (keyof UsageEvent)[];
 
 /** Non-negative numbers that need not be integers. */
@@ -150,7 +173,19 @@ export const MEASURE_FIELDS = [
   "latencyMs",
   "timeToFirstTokenMs",
   "costUsd",
+  "requestTemperature",
+  "requestTopP",
 ] as const satisfies readonly (keyof UsageEvent)[];
+
+/** Finite numbers that may be negative (penalties) or very large (seeds). */
+export const SIGNED_NUMBER_FIELDS = [
+  "requestFrequencyPenalty",
+  "requestPresencePenalty",
+  "requestSeed",
+] as const satisfies readonly (keyof UsageEvent)[];
+
+/** Lists of short enum-like strings. */
+export const CODE_LIST_FIELDS = ["finishReasons"] as const satisfies readonly (keyof UsageEvent)[];
 
 export const STRING_FIELDS = [
   "id",
@@ -162,6 +197,7 @@ export const STRING_FIELDS = [
   "requestId",
   "serviceTier",
   "region",
+  "serverAddress",
   "errorType",
   "errorMessage",
   "tenantId",

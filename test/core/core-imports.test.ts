@@ -4,8 +4,9 @@ import { dirname, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(import.meta.dirname, "../..");
+// Type-only imports (`import type`, `export type`) are erased at run time and load nothing.
 const IMPORT_PATTERN =
-  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+  /(?:^|\n)\s*(?:import|export)\s(?!type\s)[^'"]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
 
 /** Every module reachable from `entry` through static and dynamic imports, and the packages they name. */
 function importGraph(entry: string): { files: string[]; packages: Set<string> } {

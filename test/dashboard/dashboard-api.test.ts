@@ -150,6 +150,122 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
+/** The JSON data block of the page at `url`, parsed. */
+async function initialData(url: string): Promise<{
+  config: { timeZone: string };
+  search: string;
+  data?: DashboardData;
+}> {
+  const html = await (await fetch(url)).text();
+  const block = /<script type="application\/json" id="llmeter-initial">(.*?)<\/script>/s.exec(html);
+  expect(block, "the page inlines its first view's data").not.toBeNull();
+  return JSON.parse(block![1]!);
+}
+
+describe("the page's inlined first view", () => {
+  it("is what /api/dashboard answers for the page's URL, with the default period", async () => {
+    const store = createMemoryStore();
+    await store.append(events);
+    const server = await startDashboardServer({
+      store,
+      port: 0,
+      timeZone: TIME_ZONE,
+      now: () => NOW,
+    });
+    try {
+      const api = (path: string) =>
+        fetch(new URL(path, server.url)).then(
+          (response) => response.json() as Promise<DashboardData>,
+        );
+      const fresh = await initialData(`${server.url}?tenant=acme&stackBy=model`);
+      expect(fresh.search).toBe("?tenant=acme&stackBy=model");
+      expect(fresh.config.timeZone).toBe(TIME_ZONE);
+      const expected = await api("/api/dashboard?tenant=acme&stackBy=model&period=7d");
+      expect({ ...fresh.data, generatedAt: "" }).toEqual({ ...expected, generatedAt: "" });
+      expect(fresh.data!.report.totals.totalRequests).toBeGreaterThan(0);
+      expect(fresh.data!.timeline.stackBy).toBe("model");
+      const byPeriod = await initialData(`${server.url}?period=30d`);
+      expect(byPeriod.data!.report.totals).toEqual(
+        (await api("/api/dashboard?period=30d")).report.totals,
+      );
+      // A wrong URL leaves the data out: the page asks the API itself and shows its error.
+      const wrong = await initialData(`${server.url}?period=fortnight`);
+      expect(wrong.data).toBeUndefined();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("keeps hostile names as text: nothing can close the data block early", async () => {
+    const store = createMemoryStore();
+    const hostile = "</script><script src=/x.js></script><!--";
+    await store.append(
+      seedEvents(20, { endMs: NOW, spanMs: DAY_MS, idPrefix: "hostile" }).map((event) => ({
+        ...event,
+        tenantId: hostile,
+      })),
+    );
+    const server = await startDashboardServer({
+      store,
+      port: 0,
+      timeZone: TIME_ZONE,
+      now: () => NOW,
+    });
+    try {
+      const html = await (await fetch(server.url)).text();
+      expect(html.match(/<script/g)).toHaveLength(3); // uPlot, app.js, the data block
+      const fresh = await initialData(server.url);
+      expect(fresh.data!.breakdowns.tenant.groups.map((group) => group.key)).toContain(hostile);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("dashboard static files", () => {
+  it("are linked by content hash, cached for good under it, and compressed when asked", async () => {
+    const server = await startDashboardServer({ store: createMemoryStore(), port: 0 });
+    try {
+      const html = await (await fetch(server.url)).text();
+      const links = [...html.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map(
+        (match) => match[1]!,
+      );
+      expect(links.length).toBe(4);
+      for (const link of links) {
+        expect(link).toMatch(/\?v=[\w-]{12}$/);
+        const versioned = await fetch(new URL(link, server.url));
+        expect(versioned.headers.get("cache-control")).toContain("immutable");
+        const plainPath = link.replace(/\?v=.*$/, "");
+        const plain = await fetch(new URL(plainPath, server.url), {
+          headers: { "Accept-Encoding": "identity" },
+        });
+        expect(plain.headers.get("cache-control")).toBe("no-cache");
+        expect(plain.headers.get("content-encoding")).toBeNull();
+        const body = Buffer.from(await plain.arrayBuffer());
+        // fetch decodes br/gzip itself: the decoded body is the file, the wire copy is smaller.
+        for (const encoding of ["br", "gzip"]) {
+          const packed = await fetch(new URL(link, server.url), {
+            headers: { "Accept-Encoding": encoding },
+          });
+          expect(packed.headers.get("content-encoding")).toBe(encoding);
+          expect(Number(packed.headers.get("content-length"))).toBeLessThan(body.length);
+          expect(Buffer.from(await packed.arrayBuffer()).equals(body)).toBe(true);
+        }
+        // A stale link (another version) is served, but not cached for good.
+        const stale = await fetch(new URL(`${plainPath}?v=old`, server.url));
+        expect(stale.headers.get("cache-control")).toBe("no-cache");
+        const etag = plain.headers.get("etag")!;
+        const revalidated = await fetch(new URL(plainPath, server.url), {
+          headers: { "Accept-Encoding": "identity", "If-None-Match": etag },
+        });
+        expect(revalidated.status).toBe(304);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("dashboard server security", () => {
   it("sends security headers and serves no inline script", async () => {
     const store = createMemoryStore();
@@ -163,7 +279,12 @@ describe("dashboard server security", () => {
       expect(response.headers.get("x-content-type-options")).toBe("nosniff");
       expect(response.headers.get("x-frame-options")).toBe("DENY");
       const html = await response.text();
-      expect(html).not.toMatch(/<script>(?!\s*<\/script>)|<script(?![^>]*\bsrc=)[^>]*>/);
+      // Scripts come from files; the one inline element is the first view's data block, which
+      // is JSON the browser never runs.
+      expect(html).not.toMatch(
+        /<script>(?!\s*<\/script>)|<script(?![^>]*\bsrc=)(?![^>]*\btype="application\/json")[^>]*>/,
+      );
+      expect(html.match(/<script type="application\/json"/g)).toHaveLength(1);
       expect(html).not.toMatch(/https?:\/\//);
       const chart = await fetch(new URL("/assets/uPlot.iife.min.js", server.url));
       expect(chart.status).toBe(200);

@@ -203,6 +203,41 @@ describe("the dashboard page in Chromium", () => {
     await page.close();
   });
 
+  it("draws the first view from the data in the page, then asks the API for the next", async () => {
+    // Its own server with a slow live refresh, so every request counted is one the page chose.
+    const quiet = await startDashboardServer({
+      store,
+      port: 0,
+      timeZone: TIME_ZONE,
+      now: () => NOW,
+      refreshIntervalMs: 600_000,
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const asked: string[] = [];
+      page.on("request", (request) => asked.push(new URL(request.url()).pathname));
+      await page.goto(`${quiet.url}?tenant=acme`);
+      await waitForPanels(page, "?tenant=acme");
+      // Only the slow event-scan panels (users, sessions) are requested for the first view.
+      expect(asked.filter((path) => path.startsWith("/api/")).sort()).toEqual([
+        "/api/report",
+        "/api/sessions",
+      ]);
+      const cli = await lastWeek("--tenant", "acme");
+      expect(await kpiValue(page, "requests")).toBe(cli.totals.totalRequests);
+      for (const chart of CHARTS) expect(await paintedPixels(page, chart)).toBeGreaterThan(0);
+      await page.locator('#periods button[data-period="all"]').click();
+      await waitForPanels(page, "?tenant=acme&period=all");
+      expect(asked.filter((path) => path === "/api/dashboard")).toHaveLength(1);
+      expect(await kpiValue(page, "requests")).toBe(
+        (await cliReport("--tenant", "acme")).totals.totalRequests,
+      );
+      await page.close();
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it("a filter click updates every panel and the URL", async () => {
     const { page, errors } = await openPage({ width: 1280, height: 800 });
     const before = new Map<string, string>();

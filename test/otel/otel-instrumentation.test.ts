@@ -150,8 +150,10 @@ describe("spans", () => {
     );
     const durationMs = hrTimeToMilliseconds(span.endTime) - hrTimeToMilliseconds(span.startTime);
     expect(durationMs).toBeCloseTo(event?.latencyMs ?? -1, 2);
-    // The span started when the call started: before the child made during the call.
-    expect(hrTimeToMilliseconds(span.startTime)).toBeLessThanOrEqual(
+    // The span started when the call started: before the child made during the call. The child's
+    // start comes from the OTel SDK's clock, which reads `Date.now()` (whole milliseconds), ours
+    // from `performance` (fractions): compared at the child clock's resolution.
+    expect(Math.floor(hrTimeToMilliseconds(span.startTime))).toBeLessThanOrEqual(
       hrTimeToMilliseconds(childSpan?.startTime ?? [0, 0]),
     );
   });
@@ -343,5 +345,88 @@ describe("logs", () => {
     expect(kit.logs.getFinishedLogRecords()).toHaveLength(0);
     expect(await kit.collectMetrics()).toHaveLength(0);
     await spansOnly.shutdown();
+  });
+});
+
+describe("finish reasons, server and request parameters", () => {
+  const requested = {
+    provider: "openai",
+    model: "gpt-4o",
+    serverAddress: "api.openai.com",
+    serverPort: 443,
+    requestMaxTokens: 256,
+    requestTemperature: 0.2,
+    requestTopP: 0.9,
+    requestTopK: 40,
+    requestFrequencyPenalty: -0.5,
+    requestPresencePenalty: 0.25,
+    requestSeed: 7,
+    requestChoiceCount: 2,
+  };
+
+  it("puts them on the span and the log record, under the GenAI and server names", async () => {
+    await meter.track(requested, (tracker) => {
+      tracker.setTokens({ inputTokens: 10, outputTokens: 4 });
+      tracker.setResponse({
+        responseModel: "gpt-4o-2024-08-06",
+        finishReasons: ["stop", "length"],
+      });
+    });
+    await meter.flush();
+    const expected = {
+      "gen_ai.response.finish_reasons": ["stop", "length"],
+      "server.address": "api.openai.com",
+      "server.port": 443,
+      "gen_ai.request.max_tokens": 256,
+      "gen_ai.request.temperature": 0.2,
+      "gen_ai.request.top_p": 0.9,
+      "gen_ai.request.top_k": 40,
+      "gen_ai.request.frequency_penalty": -0.5,
+      "gen_ai.request.presence_penalty": 0.25,
+      "gen_ai.request.seed": 7,
+      "gen_ai.request.choice.count": 2,
+    };
+    const [span] = kit.spans.getFinishedSpans();
+    expect(span?.attributes).toMatchObject(expected);
+    const [record] = kit.logs.getFinishedLogRecords();
+    expect(record?.attributes).toMatchObject(expected);
+    expect(recorded[0]).toMatchObject({ finishReasons: ["stop", "length"], serverPort: 443 });
+  });
+
+  it("leaves unset parameters off the span", async () => {
+    meter.record({ provider: "openai", model: "gpt-4o", inputTokens: 1 });
+    await meter.flush();
+    const [span] = kit.spans.getFinishedSpans();
+    const keys = Object.keys(span?.attributes ?? {});
+    expect(
+      keys.filter((key) => key.startsWith("gen_ai.request.") || key.startsWith("server.")),
+    ).toEqual(["gen_ai.request.model"]);
+    expect(keys).not.toContain("gen_ai.response.finish_reasons");
+  });
+
+  it("gives metrics the server address and port but never finish reasons or parameters", async () => {
+    await meter.track(requested, (tracker) => {
+      tracker.setTokens({ inputTokens: 10, outputTokens: 4 });
+      tracker.setResponse({ finishReasons: ["stop"] });
+    });
+    await meter.flush();
+    const metrics = await kit.collectMetrics();
+    const duration = metrics.find(
+      (metric) => metric.descriptor.name === "gen_ai.client.operation.duration",
+    ) as HistogramMetricData | undefined;
+    const point = duration?.dataPoints[0];
+    expect(point?.attributes).toMatchObject({
+      "server.address": "api.openai.com",
+      "server.port": 443,
+    });
+    for (const metric of metrics) {
+      for (const dataPoint of metric.dataPoints) {
+        const keys = Object.keys(dataPoint.attributes);
+        expect(keys).not.toContain("gen_ai.response.finish_reasons");
+        expect(
+          keys.filter((key) => key.startsWith("gen_ai.request.") && key !== "gen_ai.request.model"),
+        ).toEqual([]);
+      }
+    }
   });
 });

