@@ -495,6 +495,11 @@ function renderTimeline(timeline) {
     },
     [x, ...stacked(timeline, "costUsd")],
   );
+  // The latency legend can be on the first screen; its chart is drawn a frame later.
+  renderLegend(
+    "legend-latency",
+    LATENCY_LINES.map(([label, , colour]) => [label, colour]),
+  );
   drawChart(
     "chart-requests",
     {
@@ -509,6 +514,15 @@ function renderTimeline(timeline) {
   );
 }
 
+/** The latency chart's lines: label, field of the bucket's totals, palette index. */
+const LATENCY_LINES = [
+  ["latency p50", "latencyP50", 0],
+  ["latency p95", "latencyP95", 1],
+  ["latency p99", "latencyP99", 5],
+  ["first token p50", "timeToFirstTokenP50", 2],
+  ["first token p95", "timeToFirstTokenP95", 3],
+];
+
 /**
  * The latency and error-rate charts: below the first screen on a laptop, so they are drawn just
  * after it is painted.
@@ -516,23 +530,12 @@ function renderTimeline(timeline) {
 function renderBelowTheFold(timeline) {
   const x = timeline.buckets.map((bucket) => Date.parse(bucket.start) / 1000);
   const timeAxis = { stroke: "#555", grid: { stroke: "#eee" } };
-  const latencyLines = [
-    ["latency p50", "latencyP50", 0],
-    ["latency p95", "latencyP95", 1],
-    ["latency p99", "latencyP99", 5],
-    ["first token p50", "timeToFirstTokenP50", 2],
-    ["first token p95", "timeToFirstTokenP95", 3],
-  ];
-  renderLegend(
-    "legend-latency",
-    latencyLines.map(([label, , colour]) => [label, colour]),
-  );
   drawChart(
     "chart-latency",
     {
       series: [
         {},
-        ...latencyLines.map(([label, , colour]) => ({
+        ...LATENCY_LINES.map(([label, , colour]) => ({
           label,
           stroke: PALETTE[colour],
           width: 2,
@@ -550,7 +553,7 @@ function renderBelowTheFold(timeline) {
     },
     [
       x,
-      ...latencyLines.map(([, field]) =>
+      ...LATENCY_LINES.map(([, field]) =>
         timeline.buckets.map((bucket) => bucket.totals[field] ?? null),
       ),
     ],
