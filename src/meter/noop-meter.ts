@@ -42,17 +42,7 @@ const EMPTY_HEALTH: MeterHealth = Object.freeze({
 });
 
 function emptySessionSummary(sessionId: string): SessionSummary {
-  const {
-    period: _period,
-    filters: _filters,
-    byProvider: _p,
-    byModel: _m,
-    byTenant: _t,
-    byUser: _u,
-    errorsByType: _e,
-    ...totals
-  } = emptyStats();
-  return { sessionId, startedAt: "", lastActivityAt: "", ...totals };
+  return { sessionId, startedAt: "", lastActivityAt: "", ...emptyTotals() };
 }
 
 const NOOP_SESSION: MeterSession = Object.freeze({
