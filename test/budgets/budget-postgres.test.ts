@@ -26,7 +26,7 @@ import {
 
 const run = promisify(execFile);
 const NODE = join(process.cwd(), "node_modules/.bin/node");
-const WORKER = join(import.meta.dirname, "fixtures/burst-worker-postgres.ts");
+const WORKER = join(import.meta.dirname, "fixtures/burst-worker.ts");
 const WORKERS = 4;
 const CALLS_PER_WORKER = 50;
 
@@ -296,7 +296,7 @@ if (await testDatabaseAvailable()) {
           const { stdout } = await run(NODE, [WORKER], {
             env: {
               ...process.env,
-              LEDGER_URL: url,
+              LEDGER: url,
               BASE_URL: mock.openaiBaseUrl,
               LIMIT_USD: String(limitUsd),
               CALLS: String(CALLS_PER_WORKER),
