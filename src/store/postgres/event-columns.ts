@@ -1,5 +1,6 @@
 import { eventCacheWriteTokens } from "../../stats/aggregate-events.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
+import { extraFields } from "../extra-fields.ts";
 
 /**
  * How a `UsageEvent` maps onto the `events` table: the fields that queries filter, group or sum
@@ -44,30 +45,6 @@ export const EVENT_RECORD_DEFINITION = EVENT_COLUMNS.map(([name, type]) => `${na
   ", ",
 );
 
-/** Event fields stored in their own column; the rest go to `extra`. */
-const COLUMN_FIELDS = new Set<string>([
-  "id",
-  "timestamp",
-  "kind",
-  "provider",
-  "model",
-  "tenantId",
-  "userId",
-  "sessionId",
-  "success",
-  "errorType",
-  "cached",
-  "streaming",
-  "inputTokens",
-  "outputTokens",
-  "totalTokens",
-  "cacheReadTokens",
-  "reasoningTokens",
-  "costUsd",
-  "latencyMs",
-  "timeToFirstTokenMs",
-]);
-
 export type EventRow = Record<EventColumn, unknown>;
 
 /**
@@ -89,14 +66,7 @@ export function rowFromEvent(event: UsageEvent, index: number): EventRow {
       throw new TypeError(`events[${index}] (id ${event.id}): ${field} must be a string`);
     }
   }
-  let extra: Record<string, unknown> | null = null;
-  for (const key in event) {
-    if (COLUMN_FIELDS.has(key)) continue;
-    const value = (event as unknown as Record<string, unknown>)[key];
-    if (value === undefined) continue;
-    extra ??= {};
-    extra[key] = value;
-  }
+  const extra = extraFields(event) ?? null;
   const hasCacheWrite =
     event.cacheWriteTokens !== undefined ||
     event.cacheWrite5mTokens !== undefined ||

@@ -1,5 +1,6 @@
 import { eventCacheWriteTokens } from "../../stats/aggregate-events.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
+import { extraFields } from "../extra-fields.ts";
 
 /**
  * How a `UsageEvent` is laid out in the `events` table. The fields that queries filter, group or
@@ -34,30 +35,6 @@ export const EVENT_COLUMNS = [
   "extra",
 ] as const;
 
-/** Event fields stored in their own column (the rest go to `extra`). */
-const COLUMN_FIELDS = new Set<string>([
-  "id",
-  "timestamp",
-  "kind",
-  "provider",
-  "model",
-  "tenantId",
-  "userId",
-  "sessionId",
-  "success",
-  "errorType",
-  "cached",
-  "streaming",
-  "inputTokens",
-  "outputTokens",
-  "totalTokens",
-  "cacheReadTokens",
-  "reasoningTokens",
-  "costUsd",
-  "latencyMs",
-  "timeToFirstTokenMs",
-]);
-
 type SqlValue = string | number | null;
 
 function booleanToSql(value: boolean | undefined): SqlValue {
@@ -66,14 +43,7 @@ function booleanToSql(value: boolean | undefined): SqlValue {
 
 /** The bound values for one event, in `EVENT_COLUMNS` order. */
 export function eventToRow(event: UsageEvent): SqlValue[] {
-  let extra: Record<string, unknown> | undefined;
-  for (const key in event) {
-    if (COLUMN_FIELDS.has(key)) continue;
-    const value = (event as unknown as Record<string, unknown>)[key];
-    if (value === undefined) continue;
-    extra ??= {};
-    extra[key] = value;
-  }
+  const extra = extraFields(event);
   const cacheWrite =
     event.cacheWriteTokens === undefined &&
     event.cacheWrite5mTokens === undefined &&
