@@ -1,7 +1,16 @@
 // PostgreSQL ledger: ingest rate (events/s) and the 30-day stats query over 1,000,000 events.
 // Needs the server of .ci/setup/postgres.sh (or LLMETER_TEST_DATABASE_URL).
-// Run: node_modules/.bin/node bench/postgres.bench.ts   (BENCH_PG_ROWS=200000 for a quicker run)
+// Run: node_modules/.bin/node bench/postgres.bench.ts   (BENCH_PG_ROWS=200000 for a quicker run,
+// BENCH_PG_ONLY=ingest for the ingest rows alone). Ingest alternates the store with a baseline
+// writer (the previous json_to_recordset INSERT) in the same run and reports CPU per event of
+// this process and of the local PostgreSQL server, which shares the machine.
+import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
+import {
+  EVENT_COLUMN_LIST,
+  EVENT_RECORD_DEFINITION,
+  rowFromEvent,
+} from "../src/store/postgres/event-columns.ts";
 import { createPostgresStore } from "../src/store/postgres/index.ts";
 import type { UsageEvent } from "../src/usage/usage-event.ts";
 import { median, printTable } from "./measure.ts";
@@ -11,6 +20,7 @@ const url =
 const schema = `bench_${process.pid}`;
 const QUERY_ROWS = Number(process.env.BENCH_PG_ROWS ?? 1_000_000);
 const INGEST_EVENTS = 100_000;
+const INGEST_RUNS = Number(process.env.BENCH_PG_INGEST_RUNS ?? 3);
 const BATCH = 5_000; // what the meter's ledger writer hands the store at most
 const DAY_MS = 86_400_000;
 const nowMs = Date.UTC(2026, 10, 22, 12);
@@ -55,27 +65,114 @@ function makeEvents(count: number, prefix: string): UsageEvent[] {
   return events;
 }
 
-async function ingest(concurrency: number, run: number): Promise<number> {
-  const runSchema = `${schema}_ingest_${concurrency}_${run}`;
+type Writer = (events: UsageEvent[]) => Promise<number>;
+type Variant = "store" | "baseline";
+
+/**
+ * The write path before COPY (kept here as the same-run baseline): one multi-row
+ * `INSERT ... SELECT FROM json_to_recordset($1) ON CONFLICT DO NOTHING` per batch.
+ */
+function baselineWriter(pool: pg.Pool, runSchema: string): Writer {
+  const sql = `INSERT INTO ${runSchema}.events (${EVENT_COLUMN_LIST})
+    SELECT ${EVENT_COLUMN_LIST} FROM json_to_recordset($1::json) AS r(${EVENT_RECORD_DEFINITION})
+    ON CONFLICT DO NOTHING`;
+  return async (events) => {
+    const json = JSON.stringify(events.map((event, index) => rowFromEvent(event, index)));
+    return (await pool.query(sql, [json])).rowCount ?? 0;
+  };
+}
+
+interface IngestResult {
+  rate: number;
+  nodeMicros: number;
+  postgresMicros: number | undefined;
+  replayRate: number;
+  replayAdded: number;
+}
+
+/** Writes INGEST_EVENTS new events with `concurrency` writers, then replays them all. */
+async function ingest(variant: Variant, concurrency: number, run: number): Promise<IngestResult> {
+  const runSchema = `${schema}_${variant}_${concurrency}_${run}`;
   const stores = Array.from({ length: concurrency }, () =>
     createPostgresStore({ url, schema: runSchema, maxConnections: 2 }),
   );
   await Promise.all(stores.map((store) => store.ready()));
+  const pools = stores.map(() => new pg.Pool({ connectionString: url, max: 2 }));
+  const writers: Writer[] =
+    variant === "store"
+      ? stores.map((store) => (events) => store.append(events))
+      : pools.map((pool) => baselineWriter(pool, runSchema));
+  // Open the baseline's connections before timing, as ready() does for the store.
+  await Promise.all(pools.map((pool) => pool.query("SELECT 1")));
   const perWriter = INGEST_EVENTS / concurrency;
-  const batches = stores.map((_, writer) => makeEvents(perWriter, `w${writer}`));
+  const batches = writers.map((_, writer) => makeEvents(perWriter, `w${writer}`));
+  const writeAll = async () => {
+    const added = await Promise.all(
+      writers.map(async (write, writer) => {
+        const events = batches[writer]!;
+        let count = 0;
+        for (let offset = 0; offset < events.length; offset += BATCH) {
+          count += await write(events.slice(offset, offset + BATCH));
+        }
+        return count;
+      }),
+    );
+    return added.reduce((sum, count) => sum + count, 0);
+  };
+  const nodeBefore = process.cpuUsage();
+  const postgresBefore = postgresCpuSeconds();
   const start = performance.now();
-  await Promise.all(
-    stores.map(async (store, writer) => {
-      const events = batches[writer]!;
-      for (let offset = 0; offset < events.length; offset += BATCH) {
-        await store.append(events.slice(offset, offset + BATCH));
-      }
-    }),
-  );
+  await writeAll();
   const seconds = (performance.now() - start) / 1000;
-  await Promise.all(stores.map((store) => store.close()));
+  const nodeCpu = process.cpuUsage(nodeBefore);
+  const postgresAfter = postgresCpuSeconds();
+  // A forced replay of everything: idempotency by id means it adds nothing.
+  const replayStart = performance.now();
+  const replayAdded = await writeAll();
+  const replaySeconds = (performance.now() - replayStart) / 1000;
+  await Promise.all([...stores.map((store) => store.close()), ...pools.map((pool) => pool.end())]);
   await admin(`DROP SCHEMA ${runSchema} CASCADE`);
-  return INGEST_EVENTS / seconds;
+  return {
+    rate: INGEST_EVENTS / seconds,
+    nodeMicros: (nodeCpu.user + nodeCpu.system) / INGEST_EVENTS,
+    postgresMicros:
+      postgresBefore === undefined || postgresAfter === undefined
+        ? undefined
+        : ((postgresAfter - postgresBefore) * 1e6) / INGEST_EVENTS,
+    replayRate: INGEST_EVENTS / replaySeconds,
+    replayAdded,
+  };
+}
+
+/**
+ * CPU seconds used so far by every process named `postgres` on this machine (backends and the
+ * background writers their work causes), or undefined when the server is not local (/proc shows
+ * none). Other users of the same server add noise, so runs alternate with the baseline.
+ */
+function postgresCpuSeconds(): number | undefined {
+  let ticks = 0;
+  let found = false;
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      if (stat.slice(stat.indexOf("(") + 1, close) !== "postgres") continue;
+      const fields = stat.slice(close + 2).split(" ");
+      // utime and stime, fields 14 and 15 of proc(5), in clock ticks (USER_HZ, 100 on Linux).
+      ticks += Number(fields[11]) + Number(fields[12]);
+      found = true;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return found ? ticks / 100 : undefined;
 }
 
 async function admin(sql: string): Promise<pg.QueryResult> {
@@ -91,13 +188,34 @@ async function admin(sql: string): Promise<pg.QueryResult> {
 const results: Array<Record<string, string | number>> = [];
 try {
   for (const concurrency of [1, 4]) {
-    const rates: number[] = [];
-    for (let run = 0; run < 3; run++) rates.push(await ingest(concurrency, run));
-    results.push({
-      measure: `ingest, ${concurrency} writer(s), batches of ${BATCH}`,
-      median: `${Math.round(median(rates)).toLocaleString("en")} events/s`,
-      runs: rates.map((rate) => Math.round(rate)).join(", "),
-    });
+    const byVariant: Record<Variant, IngestResult[]> = { store: [], baseline: [] };
+    for (let run = 0; run < INGEST_RUNS; run++) {
+      // Alternate which goes first, so a burst of load elsewhere does not favour one side.
+      const order: Variant[] = run % 2 === 0 ? ["baseline", "store"] : ["store", "baseline"];
+      for (const variant of order) byVariant[variant].push(await ingest(variant, concurrency, run));
+    }
+    const ratios = byVariant.store.map(
+      (result, run) => result.rate / byVariant.baseline[run]!.rate,
+    );
+    for (const variant of ["baseline", "store"] as const) {
+      const runs = byVariant[variant];
+      const postgres = runs.map((result) => result.postgresMicros);
+      results.push({
+        measure: `ingest, ${concurrency} writer(s), batches of ${BATCH}: ${variant === "store" ? "store (COPY)" : "baseline (json_to_recordset INSERT)"}`,
+        median: `${Math.round(median(runs.map((result) => result.rate))).toLocaleString("en")} events/s`,
+        runs: runs.map((result) => Math.round(result.rate)).join(", "),
+        "node CPU µs/event": median(runs.map((result) => result.nodeMicros)).toFixed(1),
+        "postgres CPU µs/event": postgres.every((value) => value !== undefined)
+          ? median(postgres as number[]).toFixed(1)
+          : "n/a",
+        "forced replay": `${Math.round(median(runs.map((result) => result.replayRate))).toLocaleString("en")} events/s, ${Math.max(...runs.map((result) => result.replayAdded))} added`,
+        "store / baseline": variant === "store" ? `${median(ratios).toFixed(2)}x` : "",
+      });
+    }
+  }
+  if (process.env.BENCH_PG_ONLY === "ingest") {
+    printTable("PostgreSQL ledger ingest (median of runs)", results);
+    process.exit(0);
   }
 
   // The query table: filled server-side (generate_series) so the fill does not dominate the run.

@@ -40,7 +40,7 @@ export type EventColumn = (typeof EVENT_COLUMNS)[number][0];
 /** `id, ts, kind, ...`: the column list for SELECT and INSERT. */
 export const EVENT_COLUMN_LIST = EVENT_COLUMNS.map(([name]) => name).join(", ");
 
-/** `id text, ts timestamptz, ...`: the record definition for `json_to_recordset`. */
+/** `id text, ts timestamptz, ...`: a record definition (`json_to_recordset(...) AS r(...)`). */
 export const EVENT_RECORD_DEFINITION = EVENT_COLUMNS.map(([name, type]) => `${name} ${type}`).join(
   ", ",
 );
@@ -48,10 +48,11 @@ export const EVENT_RECORD_DEFINITION = EVENT_COLUMNS.map(([name, type]) => `${na
 export type EventRow = Record<EventColumn, unknown>;
 
 /**
- * One event as a JSON-ready row for `json_to_recordset`. Throws a TypeError naming the event and
- * the field when the event cannot be stored (no id, a timestamp that is not a date, ...).
+ * Checks that `event` (at `index` of its batch) can be stored and returns its time in ms since
+ * the epoch. Throws a TypeError naming the event and the field otherwise (no id, a timestamp that
+ * is not a date, ...).
  */
-export function rowFromEvent(event: UsageEvent, index: number): EventRow {
+export function checkStorableEvent(event: UsageEvent, index: number): number {
   if (typeof event.id !== "string" || event.id === "") {
     throw new TypeError(`events[${index}].id must be a non-empty string (got ${String(event.id)})`);
   }
@@ -66,11 +67,25 @@ export function rowFromEvent(event: UsageEvent, index: number): EventRow {
       throw new TypeError(`events[${index}] (id ${event.id}): ${field} must be a string`);
     }
   }
-  const extra = extraFields(event) ?? null;
-  const hasCacheWrite =
+  return time;
+}
+
+/** Whether the event reports any cache write (the `cache_write_tokens` column is their sum). */
+export function hasCacheWrite(event: UsageEvent): boolean {
+  return (
     event.cacheWriteTokens !== undefined ||
     event.cacheWrite5mTokens !== undefined ||
-    event.cacheWrite1hTokens !== undefined;
+    event.cacheWrite1hTokens !== undefined
+  );
+}
+
+/**
+ * One event as a row keyed by column. Throws like `checkStorableEvent` when the event cannot be
+ * stored.
+ */
+export function rowFromEvent(event: UsageEvent, index: number): EventRow {
+  const time = checkStorableEvent(event, index);
+  const extra = extraFields(event) ?? null;
   return {
     id: event.id,
     // Millisecond precision, like every other store: keeps keyset pagination exact.
@@ -89,7 +104,7 @@ export function rowFromEvent(event: UsageEvent, index: number): EventRow {
     output_tokens: event.outputTokens ?? null,
     total_tokens: event.totalTokens ?? null,
     cache_read_tokens: event.cacheReadTokens ?? null,
-    cache_write_tokens: hasCacheWrite ? eventCacheWriteTokens(event) : null,
+    cache_write_tokens: hasCacheWrite(event) ? eventCacheWriteTokens(event) : null,
     reasoning_tokens: event.reasoningTokens ?? null,
     cost_usd: event.costUsd ?? null,
     latency_ms: event.latencyMs ?? null,

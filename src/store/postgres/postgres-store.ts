@@ -11,12 +11,13 @@ import type {
   UsageStore,
 } from "../usage-store.ts";
 import { resolveConnectionTarget } from "./connection-options.ts";
+import { type CopyFrom, type CopyPieces, copyInsert } from "./copy-insert.ts";
+import { copyLineFromEvent } from "./copy-text.ts";
 import {
+  checkStorableEvent,
   EVENT_COLUMN_LIST,
-  EVENT_RECORD_DEFINITION,
   type EventRow,
   eventFromRow,
-  rowFromEvent,
 } from "./event-columns.ts";
 import { DEFAULT_RETRY_POLICY, isTransientError, type RetryPolicy, withRetries } from "./retry.ts";
 import { migrate } from "./schema.ts";
@@ -45,7 +46,10 @@ export interface PostgresStoreOptions {
   connectionTimeoutMs?: number;
   /** Retries while the database is briefly unavailable (restart, failover, network blip). */
   retry?: RetryPolicy;
-  /** Events per INSERT statement; larger appends are split and written in one transaction. Default 5,000. */
+  /**
+   * Events encoded per piece of the COPY stream; an append of any size is still one statement,
+   * stored whole or not at all. Default 1,000.
+   */
   insertChunkSize?: number;
   /** Where the store reports an outage and its end. Default: one line on stderr each. */
   onDiagnostic?: (message: string, error?: unknown) => void;
@@ -79,7 +83,7 @@ export interface PostgresStore extends UsageStore {
   budgetConnection(): { url: string; schema: string };
 }
 
-const DEFAULT_CHUNK_SIZE = 5_000;
+const DEFAULT_CHUNK_SIZE = 1_000;
 const EVENTS_PAGE_SIZE = 2_000;
 const RETENTION_BATCH_SIZE = 10_000;
 const REPORTING_WORK_MEM = "32MB";
@@ -109,7 +113,12 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
   const quotedSchema = pg.escapeIdentifier(target.schema);
   const table = `${quotedSchema}.events`;
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-  const chunkSize = Math.max(1, options.insertChunkSize ?? DEFAULT_CHUNK_SIZE);
+  const chunkSize = options.insertChunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) {
+    throw new RangeError(
+      `createPostgresStore: insertChunkSize must be a whole number of events ≥ 1, got ${options.insertChunkSize}`,
+    );
+  }
   const report =
     options.onDiagnostic ??
     ((message: string, error?: unknown) => {
@@ -181,28 +190,21 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
     return readyPromise;
   }
 
-  async function insertChunks(chunks: string[]): Promise<number> {
-    const sql = `INSERT INTO ${table} (${EVENT_COLUMN_LIST})
-      SELECT ${EVENT_COLUMN_LIST} FROM json_to_recordset($1::json) AS r(${EVENT_RECORD_DEFINITION})
-      ON CONFLICT DO NOTHING`;
-    if (chunks.length === 1) {
-      const result = await pool.query(sql, [chunks[0]]);
-      return result.rowCount ?? 0;
-    }
-    // Several statements, one transaction: a large append is stored whole or not at all.
+  async function insertPieces(pieces: CopyPieces): Promise<number> {
+    const copyFrom = await loadCopyFrom();
     const client = await pool.connect();
+    // A connection lost mid-COPY is also emitted on the client; the COPY's own error reports it.
+    const ignore = () => {};
+    client.on("error", ignore);
     let broken: Error | undefined;
     try {
-      await client.query("BEGIN");
-      let inserted = 0;
-      for (const chunk of chunks) inserted += (await client.query(sql, [chunk])).rowCount ?? 0;
-      await client.query("COMMIT");
-      return inserted;
+      return await copyInsert(client, copyFrom, table, pieces);
     } catch (error) {
-      if (isTransientError(error)) broken = error as Error;
-      else await client.query("ROLLBACK").catch(() => {});
+      // A COPY cut off mid-stream leaves the connection in an unknown state: do not reuse it.
+      broken = error as Error;
       throw error;
     } finally {
+      client.off("error", ignore);
       client.release(broken);
     }
   }
@@ -261,17 +263,24 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
 
     async append(events: readonly UsageEvent[]): Promise<number> {
       if (events.length === 0) return 0;
-      // Validate and serialize everything first: a bad event writes nothing.
-      const chunks: string[] = [];
-      for (let start = 0; start < events.length; start += chunkSize) {
-        const rows: EventRow[] = [];
-        const end = Math.min(events.length, start + chunkSize);
-        for (let index = start; index < end; index++)
-          rows.push(rowFromEvent(events[index]!, index));
-        chunks.push(serializeRows(rows));
+      // Check every event first: a bad event writes nothing, and fails before any round trip.
+      const times = new Float64Array(events.length);
+      for (let index = 0; index < events.length; index++) {
+        times[index] = checkStorableEvent(events[index]!, index);
+      }
+      // Encoded lazily, piece by piece, while the server works on the previous piece.
+      function* pieces(): Generator<string> {
+        for (let start = 0; start < events.length; start += chunkSize) {
+          const end = Math.min(events.length, start + chunkSize);
+          let piece = "";
+          for (let index = start; index < end; index++) {
+            piece += copyLineFromEvent(events[index]!, times[index]!);
+          }
+          yield piece;
+        }
       }
       await ready();
-      return run("append events", () => insertChunks(chunks));
+      return run("append events", () => insertPieces(pieces));
     },
 
     async aggregate(query: AggregateQuery): Promise<AggregateResult> {
@@ -466,19 +475,6 @@ export async function openPostgresStore(
   return store;
 }
 
-/**
- * The rows as one JSON document. PostgreSQL text cannot hold NUL characters (`\u0000` makes the
- * whole statement fail, and a batch that always fails would block the ledger), so they are
- * removed; the check on the output keeps the common path at plain `JSON.stringify` speed.
- */
-function serializeRows(rows: EventRow[]): string {
-  const json = JSON.stringify(rows);
-  if (!json.includes("\\u0000")) return json;
-  return JSON.stringify(rows, (_key, value: unknown) =>
-    typeof value === "string" && value.includes("\0") ? value.replaceAll("\0", "") : value,
-  );
-}
-
 /** Turns a driver error into one that says what failed, where, and what to do. */
 function describeError(
   error: unknown,
@@ -501,10 +497,16 @@ function describeError(
     advice =
       "the role lacks a privilege it needs. Grant it CREATE on the database (to create the schema) or point ?schema= at a schema it owns.";
   } else {
+    // For a refused COPY row, `where` names the line (the event's position + 1) and the column.
+    const where = (error as { where?: unknown }).where;
+    const context = typeof where === "string" && where !== "" ? ` (${where})` : "";
     return Object.assign(
-      new Error(`Could not ${operation} in PostgreSQL at ${displayUrl}: ${error.message}`, {
-        cause: error,
-      }),
+      new Error(
+        `Could not ${operation} in PostgreSQL at ${displayUrl}: ${error.message}${context}`,
+        {
+          cause: error,
+        },
+      ),
       { code },
     );
   }
@@ -521,4 +523,23 @@ function describeError(
 
 function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
+}
+
+let copyFromPromise: Promise<CopyFrom> | undefined;
+
+/**
+ * `pg-copy-streams`, loaded on the first write: an optional peer dependency like `pg`, so
+ * installing llmeter without PostgreSQL pulls in neither.
+ */
+function loadCopyFrom(): Promise<CopyFrom> {
+  copyFromPromise ??= import("pg-copy-streams").then(
+    (module) => module.from ?? (module as unknown as { default: { from: CopyFrom } }).default.from,
+    (error: unknown) => {
+      copyFromPromise = undefined;
+      throw new Error(
+        `The PostgreSQL ledger writes with COPY and needs the "pg-copy-streams" package: npm install pg-copy-streams (${(error as Error).message})`,
+      );
+    },
+  );
+  return copyFromPromise;
 }

@@ -9,11 +9,22 @@ import type { PoolClient } from "pg";
  * The table mirrors the SQLite ledger's layout: the fields that queries filter, group or sum on
  * have a column; every other event field lives in one `extra` JSONB column.
  */
-export type Migration = (schema: string, context: { timescale: boolean }) => string;
+export type Migration = (schema: string, context: MigrationContext) => string;
+
+/** What a migration may depend on in the database it runs in. */
+export interface MigrationContext {
+  /** Whether the TimescaleDB extension is installed in this database. */
+  timescale: boolean;
+  /**
+   * The quoted schema holding TimescaleDB's functions (`"public"` usually), so they are found
+   * whatever the connection's search_path is. Empty without TimescaleDB.
+   */
+  timescaleSchema: string;
+}
 
 export const MIGRATIONS: readonly Migration[] = [
   // 1: events, with the indexes the filters use (period, tenant, user, session).
-  (schema, { timescale }) => `
+  (schema, { timescale, timescaleSchema }) => `
     CREATE TABLE ${schema}.events (
       id text NOT NULL,
       ts timestamptz NOT NULL,
@@ -41,7 +52,17 @@ export const MIGRATIONS: readonly Migration[] = [
       -- timestamp, so (id, ts) still makes replays idempotent there.
       PRIMARY KEY ${timescale ? "(id, ts)" : "(id)"}
     );
-    ${timescale ? `SELECT create_hypertable('${schema}.events', 'ts', chunk_time_interval => interval '7 days');` : ""}
+    ${
+      timescale
+        ? // create_hypertable's pre-2.13 signature, which every TimescaleDB 1.x and 2.x accepts
+          // (https://docs.timescale.com/api/latest/hypertable/create_hypertable_old/), qualified
+          // by the extension's schema. No default ts index: events_by_time (ts, id) serves time
+          // filters, and each index costs every insert. (Edited after shipping, in this
+          // never-tested TimescaleDB branch only: a hypertable created before keeps an extra
+          // events_ts_idx, which is harmless.)
+          `SELECT ${timescaleSchema}.create_hypertable('${schema.replaceAll("'", "''")}.events', 'ts', chunk_time_interval => interval '7 days', create_default_indexes => false);`
+        : ""
+    }
     CREATE INDEX events_by_time ON ${schema}.events (ts, id);
     CREATE INDEX events_by_tenant ON ${schema}.events (tenant_id, ts) WHERE tenant_id IS NOT NULL;
     CREATE INDEX events_by_user ON ${schema}.events (user_id, ts) WHERE user_id IS NOT NULL;
@@ -121,9 +142,13 @@ export async function migrate(
     );
     const locked = await currentVersion(client, quotedSchema);
     if (locked > SCHEMA_VERSION) throw newerSchemaError(displayUrl, schema, locked);
-    const timescale = await hasTimescale(client);
+    const timescaleSchema = await timescaleExtensionSchema(client);
+    const context = {
+      timescale: timescaleSchema !== undefined,
+      timescaleSchema: timescaleSchema ?? "",
+    };
     for (let version = locked; version < SCHEMA_VERSION; version++) {
-      await client.query(MIGRATIONS[version]!(quotedSchema, { timescale }));
+      await client.query(MIGRATIONS[version]!(quotedSchema, context));
       await client.query(`INSERT INTO ${quotedSchema}.llmeter_migrations (version) VALUES ($1)`, [
         version + 1,
       ]);
@@ -156,6 +181,15 @@ async function currentVersion(client: PoolClient, quotedSchema: string): Promise
 async function hasTimescale(client: PoolClient): Promise<boolean> {
   const result = await client.query("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'");
   return result.rowCount === 1;
+}
+
+/** The quoted schema TimescaleDB is installed in, or undefined when it is not installed. */
+async function timescaleExtensionSchema(client: PoolClient): Promise<string | undefined> {
+  const result = await client.query<{ schema: string }>(
+    `SELECT quote_ident(n.nspname) AS schema FROM pg_extension e
+     JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'timescaledb'`,
+  );
+  return result.rows[0]?.schema;
 }
 
 async function isHypertable(client: PoolClient, schema: string): Promise<boolean> {
