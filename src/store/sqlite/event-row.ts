@@ -35,7 +35,8 @@ export const EVENT_COLUMNS = [
   "extra",
 ] as const;
 
-type SqlValue = string | number | null;
+/** A value bound to or read from an events column. */
+export type SqlValue = string | number | null;
 
 function booleanToSql(value: boolean | undefined): SqlValue {
   return value === undefined ? null : value ? 1 : 0;
@@ -43,6 +44,16 @@ function booleanToSql(value: boolean | undefined): SqlValue {
 
 /** The bound values for one event, in `EVENT_COLUMNS` order. */
 export function eventToRow(event: UsageEvent): SqlValue[] {
+  const row: SqlValue[] = new Array(EVENT_COLUMNS.length);
+  writeEventRow(event, row, 0);
+  return row;
+}
+
+/**
+ * Writes the bound values of one event into `target` from `offset` (`EVENT_COLUMNS` order), so a
+ * multi-row INSERT's parameters are filled in place without an array per row. Returns `ts_ms`.
+ */
+export function writeEventRow(event: UsageEvent, target: SqlValue[], offset: number): number {
   const extra = extraFields(event);
   const cacheWrite =
     event.cacheWriteTokens === undefined &&
@@ -50,30 +61,119 @@ export function eventToRow(event: UsageEvent): SqlValue[] {
     event.cacheWrite1hTokens === undefined
       ? null
       : eventCacheWriteTokens(event);
-  return [
-    event.id,
-    Date.parse(event.timestamp),
-    event.kind,
-    event.provider,
-    event.model,
-    event.tenantId ?? null,
-    event.userId ?? null,
-    event.sessionId ?? null,
-    event.success ? 1 : 0,
-    event.errorType ?? null,
-    booleanToSql(event.cached),
-    booleanToSql(event.streaming),
-    event.inputTokens ?? null,
-    event.outputTokens ?? null,
-    event.totalTokens ?? null,
-    event.cacheReadTokens ?? null,
-    cacheWrite,
-    event.reasoningTokens ?? null,
-    event.costUsd ?? null,
-    event.latencyMs ?? null,
-    event.timeToFirstTokenMs ?? null,
-    extra === undefined ? null : JSON.stringify(extra),
-  ];
+  const timeMs = timestampMs(event.timestamp);
+  target[offset] = event.id;
+  target[offset + 1] = timeMs;
+  target[offset + 2] = event.kind;
+  target[offset + 3] = event.provider;
+  target[offset + 4] = event.model;
+  target[offset + 5] = event.tenantId ?? null;
+  target[offset + 6] = event.userId ?? null;
+  target[offset + 7] = event.sessionId ?? null;
+  target[offset + 8] = event.success ? 1 : 0;
+  target[offset + 9] = event.errorType ?? null;
+  target[offset + 10] = booleanToSql(event.cached);
+  target[offset + 11] = booleanToSql(event.streaming);
+  target[offset + 12] = event.inputTokens ?? null;
+  target[offset + 13] = event.outputTokens ?? null;
+  target[offset + 14] = event.totalTokens ?? null;
+  target[offset + 15] = event.cacheReadTokens ?? null;
+  target[offset + 16] = cacheWrite;
+  target[offset + 17] = event.reasoningTokens ?? null;
+  target[offset + 18] = event.costUsd ?? null;
+  target[offset + 19] = event.latencyMs ?? null;
+  target[offset + 20] = event.timeToFirstTokenMs ?? null;
+  target[offset + 21] = extra === undefined ? null : JSON.stringify(extra);
+  return timeMs;
+}
+
+/**
+ * Fills `view` with the fields rollups are computed from, read from one row of bound values
+ * (`EVENT_COLUMNS` order, from `offset`). Rollups thus sum exactly what is stored, and through
+ * one object shape: events themselves come in many shapes, which makes reading them slower.
+ */
+export function fillEventRowView(
+  values: readonly SqlValue[],
+  offset: number,
+  view: UsageEvent,
+): void {
+  view.success = values[offset + 8] === 1;
+  view.errorType = (values[offset + 9] as string | null) ?? undefined;
+  view.cached = values[offset + 10] === 1;
+  view.streaming = values[offset + 11] === 1;
+  view.inputTokens = (values[offset + 12] as number | null) ?? undefined;
+  view.outputTokens = (values[offset + 13] as number | null) ?? undefined;
+  view.totalTokens = (values[offset + 14] as number | null) ?? undefined;
+  view.cacheReadTokens = (values[offset + 15] as number | null) ?? undefined;
+  // The stored cache-write column is already the sum of the three cache-write fields.
+  view.cacheWriteTokens = (values[offset + 16] as number | null) ?? undefined;
+  view.reasoningTokens = (values[offset + 17] as number | null) ?? undefined;
+  view.costUsd = (values[offset + 18] as number | null) ?? undefined;
+  view.latencyMs = (values[offset + 19] as number | null) ?? undefined;
+  view.timeToFirstTokenMs = (values[offset + 20] as number | null) ?? undefined;
+}
+
+/**
+ * Milliseconds of an event timestamp. The meter writes `toISOString()`'s shape,
+ * `YYYY-MM-DDTHH:mm:ss.sssZ`, which is read here from its digits (several times cheaper than
+ * `Date.parse`, measurable at 200,000 events/s); any other shape, and days past the 28th (whose
+ * validity depends on the month), go to `Date.parse`, so the result is always the same.
+ */
+export function timestampMs(text: string): number {
+  if (
+    text.length !== 24 ||
+    text.charCodeAt(4) !== 45 || // -
+    text.charCodeAt(7) !== 45 || // -
+    text.charCodeAt(10) !== 84 || // T
+    text.charCodeAt(13) !== 58 || // :
+    text.charCodeAt(16) !== 58 || // :
+    text.charCodeAt(19) !== 46 || // .
+    text.charCodeAt(23) !== 90 // Z
+  )
+    return Date.parse(text);
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  const millisecond = digits(text, 20, 3);
+  if (
+    year < 1000 ||
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 28 ||
+    hour < 0 ||
+    hour > 23 ||
+    minute < 0 ||
+    minute > 59 ||
+    second < 0 ||
+    second > 59 ||
+    millisecond < 0
+  )
+    return Date.parse(text);
+  // Days since 1970-01-01 from the civil date (H. Hinnant, "chrono-Compatible Low-Level Date
+  // Algorithms", days_from_civil): plain integer arithmetic, no Date object.
+  const shiftedYear = month <= 2 ? year - 1 : year;
+  const era = Math.floor(shiftedYear / 400);
+  const yearOfEra = shiftedYear - era * 400;
+  const dayOfYear = Math.floor((153 * ((month + 9) % 12) + 2) / 5) + day - 1;
+  const dayOfEra =
+    yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  const days = era * 146_097 + dayOfEra - 719_468;
+  return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millisecond;
+}
+
+/** The decimal number in `text[start, start + length)`, or -1 when a character is not a digit. */
+function digits(text: string, start: number, length: number): number {
+  let value = 0;
+  for (let index = start; index < start + length; index++) {
+    const digit = text.charCodeAt(index) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 /** A row of `SELECT <EVENT_COLUMNS>` read as an array. */
