@@ -8,9 +8,35 @@
  * the mock provider. Two transports: `memory` replays the mock's recorded bytes through the SDK's
  * `fetch` option (no sockets, so the instrumentation's own cost is not drowned by loopback noise),
  * and `loopback` goes to the mock server over TCP (end to end). All variants run in one process,
- * interleaved call by call (the peers' prototype patches are switched on only for their own calls),
- * so they share one JIT and heap state; "added" is the median, over cycles, of a variant's call
- * minus the bare call of the same cycle.
+ * so they share one JIT and heap state.
+ *
+ * Method: whole rounds. A round is a batch of calls of one variant (the event loop turns once
+ * after each call, as an application's I/O would make it, so the meter drains per call as in
+ * production), then `meter.flush()` so whatever background work the round caused is inside its
+ * measurement, whatever the meter's scheduling. A round's CPU time (process.cpuUsage: every
+ * thread, so GC and JIT work the calls cause count too) divided by its calls is the variant's
+ * cost per call; rounds of every variant alternate in rotating order, and "added" is the median,
+ * over rotations, of a variant's round minus the bare round of the same rotation.
+ *
+ * Why rounds, when this benchmark used to time each call alone (process.cpuUsage() around every
+ * call, the peers' prototype patches switched on and off around every call, one setImmediate
+ * after each call for the meter's drain): that caught the meter's background work only while the
+ * meter drains on the next setImmediate (its scheduling is being changed), put a getrusage() pair
+ * in every sample, and made every prototype switch (which invalidates V8's inline caches for code
+ * that went through those prototypes) land on whichever call came next. Rounds count all
+ * background work, switch each peer once per round (spread over the round, as an application
+ * pays it once), and treat every variant alike. Measured on the previous llmeter code, the change
+ * of method left llmeter's figure where it was (in-memory chat: +28-41 µs per call timed call by
+ * call, +21-44 µs in rounds) but lowered the peers' (+51-93 µs call by call, +31-68 µs in rounds):
+ * the switching was charged mostly to the peers, so the old method flattered llmeter.
+ *
+ * Why bench/otel.bench.ts shows llmeter much cheaper (+3-13 µs a plain call): its 1,000 awaited
+ * calls use an in-process fetch that never lets the event loop turn, so the meter drains all of a
+ * round's events at once, at flush. Here the loop turns after each call, as it does between an
+ * application's network calls, and the meter drains every event on its own; its fixed cost per
+ * drain (a setImmediate, a sink delivery with its async functions and one sink call) then is
+ * paid per call: 7-13 µs of the difference, measured with both loops on the same client. Both
+ * figures are right for their loop; this one is what an application doing I/O pays.
  *
  * Run: node_modules/.bin/node bench/integrations.bench.ts [--rounds 5]
  */
@@ -24,16 +50,31 @@ import { ChatStreamHandler } from "../src/integrations/openai/openai-stream-hand
 import { StreamWatch } from "../src/integrations/shared/stream-watch.ts";
 import { createMeter } from "../src/meter/create-meter.ts";
 import { createNoopMeter } from "../src/meter/noop-meter.ts";
+import type { Meter } from "../src/meter/types.ts";
 import { startMockProvider } from "../src/testing/index.ts";
 
-const VARIANTS = ["llmeter", "llmeter-no-inject", "otel-contrib", "traceloop"] as const;
+const VARIANTS = [
+  "llmeter",
+  "llmeter-no-inject",
+  "integration-only",
+  "otel-contrib",
+  "traceloop",
+] as const;
 type Variant = (typeof VARIANTS)[number];
 const TRANSPORTS = ["memory", "loopback"] as const;
 type Transport = (typeof TRANSPORTS)[number];
 const CHUNKS = 50;
+/** Calls per round and rotations (× --rounds) of each workload, per transport. */
+// Short rounds, many rotations: on a shared machine the noise comes in bursts of milliseconds, so
+// a variant's round and the bare round it is compared with should be close in time.
 const SCENARIOS = [
-  { name: "chat", stream: false, calls: { memory: 300, loopback: 100 } },
-  { name: `chat stream (${CHUNKS} chunks)`, stream: true, calls: { memory: 100, loopback: 40 } },
+  { name: "chat", stream: false, callsPerRound: { memory: 50, loopback: 20 }, rotations: 16 },
+  {
+    name: `chat stream (${CHUNKS} chunks)`,
+    stream: true,
+    callsPerRound: { memory: 10, loopback: 5 },
+    rotations: 16,
+  },
 ] as const;
 
 interface Measurement {
@@ -179,19 +220,35 @@ async function callOnce(client: OpenAI, stream: boolean): Promise<void> {
   }
 }
 
+/** A meter that takes every call and records nothing: isolates the integration's own cost. */
+function createStubMeter(): Meter {
+  const real = createNoopMeter();
+  const tracker = real.start({ provider: "openai", model: "stub" });
+  return { ...real, enabled: true, start: () => tracker } as Meter;
+}
+
+const turnEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
- * One call's CPU time (user + system) in µs. CPU time rather than wall time: on a shared machine
- * the wall clock also counts the time other processes held the CPU, which swamps a few µs. The
- * mock server runs in this process too, the same for both sides of a pair.
+ * CPU time per call (user + system, µs) of a round of `calls` calls, background work included: the
+ * event loop turns after each call (the meter drains then, as it would between an application's
+ * I/O), and the meter is flushed before the clock stops. The mock server runs in this process too,
+ * the same for every variant.
  */
-async function timeCall(client: OpenAI, stream: boolean): Promise<number> {
+async function timeRound(
+  client: OpenAI,
+  stream: boolean,
+  calls: number,
+  flush: () => Promise<void>,
+): Promise<number> {
   const started = process.cpuUsage();
-  await callOnce(client, stream);
-  // Let work deferred with setImmediate (llmeter's meter drain: validation, pricing, sinks) run
-  // inside this call's measurement rather than the next one's.
-  await new Promise((resolve) => setImmediate(resolve));
+  for (let call = 0; call < calls; call++) {
+    await callOnce(client, stream);
+    await turnEventLoop();
+  }
+  await flush();
   const used = process.cpuUsage(started);
-  return used.user + used.system;
+  return (used.user + used.system) / calls;
 }
 
 async function runAll(rounds: number): Promise<Measurement[]> {
@@ -206,6 +263,8 @@ async function runAll(rounds: number): Promise<Measurement[]> {
     ledger: false,
     configContext: { env: {}, cwd: mkdtempSync(join(tmpdir(), "llmeter-bench-")) },
   });
+  // Every round ends with it, whichever variant ran: the same work for all.
+  const flush = () => meter.flush();
   const peers = await setUpPeers();
   const results: Measurement[] = [];
   for (const transport of TRANSPORTS) {
@@ -223,34 +282,43 @@ async function runAll(rounds: number): Promise<Measurement[]> {
       bare,
       llmeter: instrumentOpenAI(makeClient(), { meter }),
       "llmeter-no-inject": instrumentOpenAI(makeClient(), { meter, injectStreamUsage: false }),
+      // instrumentOpenAI on a meter whose trackers do nothing, without usage injection: the
+      // integration's own JavaScript, without the meter's per-event work (validation, pricing,
+      // sinks) and without the bigger response that asking for stream usage brings.
+      "integration-only": instrumentOpenAI(makeClient(), {
+        meter: createStubMeter(),
+        injectStreamUsage: false,
+      }),
       // The peers patch the SDK's prototypes: they measure a plain client.
       "otel-contrib": bare,
       traceloop: bare,
     };
     const sides = ["bare", ...VARIANTS] as const;
     for (const scenario of SCENARIOS) {
-      const cycles = scenario.calls[transport] * rounds;
+      const calls = scenario.callsPerRound[transport];
       // Warm-up: JIT, connection pools, replay recordings.
-      for (let cycle = 0; cycle < Math.ceil(cycles / 10); cycle++) {
+      for (let warmUp = 0; warmUp < 3; warmUp++) {
         for (const side of sides) {
           peers.use(side as Variant);
-          await callOnce(clients[side], scenario.stream);
+          await timeRound(clients[side], scenario.stream, calls, flush);
         }
       }
       const times = new Map<string, number[]>(sides.map((side) => [side, []]));
       const added = new Map<string, number[]>(VARIANTS.map((variant) => [variant, []]));
-      for (let cycle = 0; cycle < cycles; cycle++) {
-        // Rotate the order so that no variant always follows the same one.
-        const order = sides.map((_, index) => sides[(index + cycle) % sides.length]!);
-        const cycleTimes = new Map<string, number>();
+      const rotations = scenario.rotations * rounds;
+      for (let rotation = 0; rotation < rotations; rotation++) {
+        // Rotate the order so that no variant always runs first or after the same one.
+        const order = sides.map((_, index) => sides[(index + rotation) % sides.length]!);
+        if (rotation % 2 === 1) order.reverse();
+        const roundTimes = new Map<string, number>();
         for (const side of order) {
           peers.use(side as Variant);
-          cycleTimes.set(side, await timeCall(clients[side], scenario.stream));
+          roundTimes.set(side, await timeRound(clients[side], scenario.stream, calls, flush));
         }
-        const bareTime = cycleTimes.get("bare") ?? 0;
-        for (const side of sides) times.get(side)?.push(cycleTimes.get(side) ?? 0);
+        const bareTime = roundTimes.get("bare") ?? 0;
+        for (const side of sides) times.get(side)?.push(roundTimes.get(side) ?? 0);
         for (const variant of VARIANTS)
-          added.get(variant)?.push((cycleTimes.get(variant) ?? 0) - bareTime);
+          added.get(variant)?.push((roundTimes.get(variant) ?? 0) - bareTime);
       }
       peers.use("bare" as Variant);
       for (const variant of VARIANTS) {
@@ -359,7 +427,7 @@ async function main(): Promise<void> {
   const rounds = Number(argument("rounds") ?? 5);
   const all = await runAll(rounds);
   console.log(
-    `Added CPU time per OpenAI call vs the bare SDK (µs, median over cycles of all variants interleaved, ${rounds} × the workload's call count; node ${process.version})\n`,
+    `Added CPU time per OpenAI call vs the bare SDK (µs; whole rounds, median over ${SCENARIOS[0].rotations * rounds} rotations of all variants; node ${process.version})\n`,
   );
   console.log(
     `${"transport".padEnd(9)} ${"workload".padEnd(24)} ${"variant".padEnd(17)} ${"bare".padStart(9)} ${"instr.".padStart(9)} ${"added".padStart(9)} ${"per chunk".padStart(9)} ${"slope".padStart(9)}`,
@@ -397,7 +465,10 @@ async function main(): Promise<void> {
       "llmeter asks OpenAI for stream usage (include_usage) and gets exact tokens; the peers record",
       "none on such streams. 'llmeter-no-inject' (injectStreamUsage:",
       "false) isolates llmeter's own cost from the bigger response the server sends when asked for",
-      "usage. Targets: llmeter under half of either peer's added time; under 0.5 µs per chunk.",
+      "usage. 'integration-only' is instrumentOpenAI (no injection) on a meter whose trackers do",
+      "nothing: the integration's own JavaScript, without the meter's per-event work; its slope is",
+      "llmeter's cost per chunk measured through the SDK.",
+      "Targets: llmeter under half of either peer's added time; under 0.5 µs per chunk.",
     ].join("\n"),
   );
   const chunkWork = await measureChunkWork(rounds);

@@ -15,11 +15,13 @@ interface AnthropicEventLike {
   type?: string;
   message?: { id?: string; model?: string; usage?: AnthropicUsageLike | null };
   usage?: AnthropicUsageLike | null;
+  delta?: { stop_reason?: string | null } | null;
 }
 
 /**
  * Messages stream events: `message_start` carries the input usage, each `message_delta` the
- * cumulative usage so far, the first `content_block_delta` is the first token
+ * cumulative usage so far and the `stop_reason` in its `delta`, the first `content_block_delta` is
+ * the first token
  * (https://docs.claude.com/en/docs/build-with-claude/streaming).
  */
 export class AnthropicStreamHandler implements StreamHandler<AnthropicEventLike> {
@@ -27,6 +29,7 @@ export class AnthropicStreamHandler implements StreamHandler<AnthropicEventLike>
   private firstContentSeen = false;
   private finalUsageSeen = false;
   private usage: AnthropicUsageLike | undefined;
+  private stopReason: string | undefined;
   private readonly tracker: TrackerHandle;
   private readonly requestId: string | undefined;
 
@@ -57,18 +60,24 @@ export class AnthropicStreamHandler implements StreamHandler<AnthropicEventLike>
         });
         break;
       }
-      case "message_delta":
+      case "message_delta": {
         if (value.usage != null) {
           this.usage = mergeAnthropicUsage(this.usage, value.usage);
           this.finalUsageSeen = true;
         }
+        const stopReason = value.delta?.stop_reason;
+        if (typeof stopReason === "string" && stopReason !== "") this.stopReason = stopReason;
         break;
+      }
     }
     return value;
   }
 
   end(outcome: StreamOutcome): void {
     if (this.usage !== undefined) this.tracker.setTokens(anthropicUsageToTokens(this.usage));
+    // One message, one `stop_reason`; the conventions want an array either way.
+    if (this.stopReason !== undefined)
+      this.tracker.setResponse({ finishReasons: [this.stopReason] });
     endTrackedStream(this.tracker, outcome, {
       chunks: this.chunks,
       finalUsageSeen: this.finalUsageSeen,

@@ -126,7 +126,11 @@ function wrapCreate(
       throw error;
     }
     return trackApiPromise(promise as PromiseLike<unknown>, tracker, (data, response) => {
-      const requestId = response?.headers.get("request-id") ?? undefined;
+      // A message already carries the `request-id` header as `_request_id` (the SDK read it);
+      // a stream does not.
+      const carried = (data as { _request_id?: string | null } | null)?._request_id;
+      const requestId =
+        (carried !== undefined ? carried : response?.headers.get("request-id")) || undefined;
       return streaming
         ? watchStream(data as SdkStreamLike, tracker, requestId)
         : recordMessage(data as MessageLike, tracker, requestId);

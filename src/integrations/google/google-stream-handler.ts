@@ -12,18 +12,23 @@ export interface GoogleResponseLike {
   responseId?: string;
   modelVersion?: string;
   usageMetadata?: GoogleUsageLike;
-  candidates?: Array<{ content?: { parts?: unknown[] }; finishReason?: string } | undefined>;
+  candidates?: Array<
+    { index?: number; content?: { parts?: unknown[] }; finishReason?: string } | undefined
+  >;
 }
 
 /**
  * `generateContentStream` chunks: each is a partial `GenerateContentResponse`; `usageMetadata`
- * is cumulative, complete on the chunk that carries a `finishReason`.
+ * is cumulative, complete on the chunk that carries a candidate's `finishReason`
+ * (https://ai.google.dev/api/generate-content#v1beta.GenerateContentResponse).
  */
 export class GoogleStreamHandler implements StreamHandler<GoogleResponseLike> {
   private chunks = 0;
   private firstContentSeen = false;
   private finalUsageSeen = false;
   private usage: GoogleUsageLike | undefined;
+  /** One `finishReason` per candidate, at the candidate's index; set when the first one arrives. */
+  private finishReasons: string[] | undefined;
   private readonly tracker: TrackerHandle;
 
   constructor(tracker: TrackerHandle) {
@@ -43,12 +48,26 @@ export class GoogleStreamHandler implements StreamHandler<GoogleResponseLike> {
         requestId: value.responseId || undefined,
       });
     }
-    if (candidate?.finishReason !== undefined) this.finalUsageSeen = this.usage !== undefined;
+    const candidates = value.candidates;
+    if (candidates !== undefined) {
+      for (let position = 0; position < candidates.length; position++) {
+        const item = candidates[position];
+        const reason = item?.finishReason;
+        if (typeof reason !== "string" || reason === "") continue;
+        this.finalUsageSeen = this.usage !== undefined;
+        this.finishReasons ??= [];
+        this.finishReasons[typeof item?.index === "number" ? item.index : position] = reason;
+      }
+    }
     return value;
   }
 
   end(outcome: StreamOutcome): void {
     if (this.usage !== undefined) this.tracker.setTokens(googleUsageToTokens(this.usage));
+    // In candidate order; `filter` also drops the holes of candidates that never finished.
+    const finishReasons = this.finishReasons?.filter((reason) => reason !== undefined);
+    if (finishReasons !== undefined && finishReasons.length > 0)
+      this.tracker.setResponse({ finishReasons });
     endTrackedStream(this.tracker, outcome, {
       chunks: this.chunks,
       finalUsageSeen: this.finalUsageSeen,

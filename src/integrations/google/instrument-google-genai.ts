@@ -12,7 +12,7 @@ import {
   serverFromBaseUrl,
 } from "../shared/request-details.ts";
 import { endQuietly, endWithError, startTracker } from "../shared/start-tracker.ts";
-import { StreamWatch } from "../shared/stream-watch.ts";
+import { watchAsyncGenerator } from "../shared/stream-watch.ts";
 import { type GoogleResponseLike, GoogleStreamHandler } from "./google-stream-handler.ts";
 import { googleUsageToTokens } from "./google-usage.ts";
 
@@ -211,13 +211,9 @@ function wrapGenerateStream(original: Method, settings: ClientSettings): Method 
         tracker.end();
         return value;
       }
-      const watch = new StreamWatch(new GoogleStreamHandler(tracker), params.config?.abortSignal);
-      // The SDK hands out an async generator; the caller gets a real one back that reads through
-      // ours (`yield*` forwards `return()` and `throw()`, so a caller leaving early is seen).
-      const watched = watch.wrap(generator);
-      return (async function* watchedStream() {
-        return yield* watched;
-      })();
+      // The caller gets the SDK's own generator back, reading through the watch.
+      watchAsyncGenerator(generator, new GoogleStreamHandler(tracker), params.config?.abortSignal);
+      return generator;
     },
   );
 }

@@ -6,7 +6,6 @@ import { detectProviderFromBaseUrl, isInstanceOfClassNamed } from "../shared/det
 import { patchMethod } from "../shared/patch-method.ts";
 import { rememberResponseId } from "../shared/remember-response-id.ts";
 import {
-  assignDefined,
   finishReasonsOf,
   finiteNumber,
   type ServerEndpoint,
@@ -20,7 +19,9 @@ import {
   type ChatUsageLike,
   chatUsageToTokens,
   embeddingUsageToTokens,
+  type ResponsesResultLike,
   type ResponsesUsageLike,
+  responsesFinishReasons,
   responsesUsageToTokens,
 } from "./openai-usage.ts";
 
@@ -181,21 +182,29 @@ function trackInfo(
     estimate: () => estimateRequest(body as Record<string, unknown>),
   };
   if (typeof body.service_tier === "string") info.serviceTier = body.service_tier;
-  assignDefined(info, settings.server);
-  if (operation !== "embeddings") {
-    // `max_completion_tokens` replaced `max_tokens` on chat; the Responses API says `max_output_tokens`.
-    assignDefined(info, {
-      requestMaxTokens: finiteNumber(
-        body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens,
-      ),
-      requestTemperature: finiteNumber(body.temperature),
-      requestTopP: finiteNumber(body.top_p),
-      requestFrequencyPenalty: finiteNumber(body.frequency_penalty),
-      requestPresencePenalty: finiteNumber(body.presence_penalty),
-      requestSeed: finiteNumber(body.seed),
-      requestChoiceCount: finiteNumber(body.n),
-    });
-  }
+  const server = settings.server;
+  if (server.serverAddress !== undefined) info.serverAddress = server.serverAddress;
+  if (server.serverPort !== undefined) info.serverPort = server.serverPort;
+  if (operation === "embeddings") return info;
+  // Field by field rather than through a details object: this runs on every call. Absent values
+  // stay absent keys. `max_completion_tokens` replaced `max_tokens` on chat; the Responses API
+  // says `max_output_tokens`.
+  const maxTokens = finiteNumber(
+    body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens,
+  );
+  if (maxTokens !== undefined) info.requestMaxTokens = maxTokens;
+  const temperature = finiteNumber(body.temperature);
+  if (temperature !== undefined) info.requestTemperature = temperature;
+  const topP = finiteNumber(body.top_p);
+  if (topP !== undefined) info.requestTopP = topP;
+  const frequencyPenalty = finiteNumber(body.frequency_penalty);
+  if (frequencyPenalty !== undefined) info.requestFrequencyPenalty = frequencyPenalty;
+  const presencePenalty = finiteNumber(body.presence_penalty);
+  if (presencePenalty !== undefined) info.requestPresencePenalty = presencePenalty;
+  const seed = finiteNumber(body.seed);
+  if (seed !== undefined) info.requestSeed = seed;
+  const choiceCount = finiteNumber(body.n);
+  if (choiceCount !== undefined) info.requestChoiceCount = choiceCount;
   return info;
 }
 
@@ -217,12 +226,12 @@ function watchStream(
   return stream;
 }
 
-interface ResultLike {
+interface ResultLike extends ResponsesResultLike {
+  _request_id?: string | null;
   id?: string;
   model?: string;
   service_tier?: string | null;
   usage?: (ChatUsageLike & ResponsesUsageLike) | null;
-  status?: string;
   error?: { code?: string; message?: string } | null;
   choices?: unknown;
 }
@@ -247,14 +256,22 @@ function recordResult(
     }
     tracker.setResponse({
       responseModel: result.model || undefined,
-      requestId: response?.headers.get("x-request-id") ?? (result.id || undefined),
+      // The SDK already read the `x-request-id` header into `_request_id`: reading it again costs
+      // a header lookup per call.
+      requestId:
+        (result._request_id !== undefined
+          ? result._request_id
+          : response?.headers.get("x-request-id")) ||
+        result.id ||
+        undefined,
       serviceTier: result.service_tier ?? undefined,
-      // Chat and legacy completions: one `finish_reason` per choice. The Responses API has a
-      // `status` instead, which is not a finish reason; it is left out.
+      // Chat and legacy completions: one `finish_reason` per choice; the Responses API: its status.
       finishReasons:
-        operation === "chat" || operation === "text_completion"
-          ? finishReasonsOf(result.choices, "finish_reason")
-          : undefined,
+        operation === "responses"
+          ? responsesFinishReasons(result)
+          : operation === "embeddings"
+            ? undefined
+            : finishReasonsOf(result.choices, "finish_reason"),
     });
     rememberResponseId(result.id);
     if (operation === "responses" && result.status === "failed") {

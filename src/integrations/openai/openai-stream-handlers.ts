@@ -8,7 +8,9 @@ import {
 import {
   type ChatUsageLike,
   chatUsageToTokens,
+  type ResponsesResultLike,
   type ResponsesUsageLike,
+  responsesFinishReasons,
   responsesUsageToTokens,
 } from "./openai-usage.ts";
 
@@ -16,7 +18,10 @@ interface ChatChunkLike {
   id?: string;
   model?: string;
   service_tier?: string | null;
-  choices?: Array<{ delta?: Record<string, unknown> | null } | undefined>;
+  choices?: Array<
+    | { index?: number; delta?: Record<string, unknown> | null; finish_reason?: string | null }
+    | undefined
+  >;
   usage?: ChatUsageLike | null;
 }
 
@@ -25,13 +30,17 @@ interface ChatChunkLike {
  * `choices` and the usage; every other chunk carries `usage: null`
  * (https://platform.openai.com/docs/api-reference/chat/create#chat-create-stream_options). When we
  * asked for it on the caller's behalf, the usage chunk is hidden and `usage` reads `undefined`,
- * so the caller sees what they would have seen without us.
+ * so the caller sees what they would have seen without us. The usage chunk follows the last
+ * `finish_reason`: from then on (`mayReplaceNext`) chunks are handed over only after we saw them,
+ * which is what lets us hide it; before, we only watch (the caller awaits the SDK's own promises).
  */
 export class ChatStreamHandler implements StreamHandler<ChatChunkLike> {
   private chunks = 0;
   private firstContentSeen = false;
   private usage: ChatUsageLike | undefined;
   private responseSeen = false;
+  /** One `finish_reason` per choice, at the choice's index; set when the first one arrives. */
+  private finishReasons: string[] | undefined;
   private readonly tracker: TrackerHandle;
   private readonly hideUsage: boolean;
   private readonly requestId: string | undefined;
@@ -64,11 +73,29 @@ export class ChatStreamHandler implements StreamHandler<ChatChunkLike> {
       this.firstContentSeen = true;
       this.tracker.firstToken();
     }
+    const choices = value.choices;
+    if (choices !== undefined) {
+      for (let position = 0; position < choices.length; position++) {
+        const choice = choices[position];
+        const reason = choice?.finish_reason;
+        if (typeof reason !== "string" || reason === "") continue;
+        this.finishReasons ??= [];
+        this.finishReasons[typeof choice?.index === "number" ? choice.index : position] = reason;
+      }
+    }
     return value;
+  }
+
+  mayReplaceNext(): boolean {
+    return this.hideUsage && this.finishReasons !== undefined;
   }
 
   end(outcome: StreamOutcome): void {
     if (this.usage !== undefined) this.tracker.setTokens(chatUsageToTokens(this.usage));
+    // In choice order; `filter` also drops the holes of choices that never finished.
+    const finishReasons = this.finishReasons?.filter((reason) => reason !== undefined);
+    if (finishReasons !== undefined && finishReasons.length > 0)
+      this.tracker.setResponse({ finishReasons });
     endTrackedStream(this.tracker, outcome, {
       chunks: this.chunks,
       finalUsageSeen: this.usage !== undefined,
@@ -112,7 +139,7 @@ function hasContent(value: ChatChunkLike): boolean {
 
 interface ResponsesEventLike {
   type?: string;
-  response?: {
+  response?: ResponsesResultLike & {
     id?: string;
     model?: string;
     service_tier?: string | null;
@@ -164,6 +191,7 @@ export class ResponsesStreamHandler implements StreamHandler<ResponsesEventLike>
         responseModel: response.model || undefined,
         requestId: this.requestId ?? (response.id || undefined),
         serviceTier: response.service_tier ?? undefined,
+        finishReasons: responsesFinishReasons(response),
       });
       if (response.usage != null) {
         this.usageSeen = true;

@@ -70,3 +70,24 @@ export function embeddingUsageToTokens(usage: ChatUsageLike): TokenUsage {
     totalTokens: usage.total_tokens,
   });
 }
+
+/** The parts of a Responses API `Response` that say how it ended. */
+export interface ResponsesResultLike {
+  status?: string | null;
+  incomplete_details?: { reason?: string | null } | null;
+}
+
+/**
+ * Finish reasons of a Responses API result. It has no per-output `finish_reason`: it has a
+ * `status`, and when that is `incomplete`, `incomplete_details.reason` (`max_output_tokens`,
+ * `content_filter`) says why (https://platform.openai.com/docs/api-reference/responses/object).
+ * Recorded as the provider says it, like chat's `finish_reason`: `["completed"]`, or the
+ * incomplete reason. Other statuses (`failed`, `in_progress`, ...) give none; a failed response
+ * is recorded as an error.
+ */
+export function responsesFinishReasons(response: ResponsesResultLike): string[] | undefined {
+  if (response.status === "completed") return ["completed"];
+  if (response.status !== "incomplete") return undefined;
+  const reason = response.incomplete_details?.reason;
+  return [typeof reason === "string" && reason !== "" ? reason : "incomplete"];
+}

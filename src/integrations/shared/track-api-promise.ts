@@ -3,14 +3,15 @@ import { endQuietly, endWithError } from "./start-tracker.ts";
 
 /** The parts of a Stainless-generated SDK's `APIPromise` (openai, @anthropic-ai/sdk) we rely on. */
 interface ApiPromiseLike<T> extends PromiseLike<T> {
-  _thenUnwrap<U>(transform: (data: T, props: { response?: Response }) => U): ApiPromiseLike<U>;
+  _thenUnwrap?<U>(transform: (data: T, props: { response?: Response }) => U): PromiseLike<U>;
   responsePromise?: PromiseLike<unknown>;
-  parseResponse?: (...args: unknown[]) => unknown;
+  parseResponse?: (client: unknown, props: { response?: Response } | undefined) => unknown;
 }
 
 /**
- * Measures one SDK call that returns an `APIPromise`, and returns an `APIPromise` again so
- * `.withResponse()`, `.asResponse()` and the SDK helpers built on `_thenUnwrap` keep working.
+ * Measures one SDK call that returns an `APIPromise`, and hands the caller the SDK's own
+ * `APIPromise` so `.withResponse()`, `.asResponse()` and the SDK helpers built on `_thenUnwrap`
+ * keep working.
  *
  * `onResult` sees the parsed result (and the raw `Response`) once, when the caller reads it, and
  * returns what the caller gets: the same value, or the same stream with a watched iterator. Failures
@@ -37,33 +38,52 @@ export function trackApiPromise<T>(
       return data;
     }
   };
-  const onFailure = (error: unknown): void => {
+  const recordFailure = (error: unknown): void => {
     if (settled) return;
     settled = true;
     endWithError(tracker, error);
   };
-  if (typeof apiPromise._thenUnwrap !== "function") {
-    // Not an APIPromise (a test double, an older SDK): a plain promise chain gives the same result.
-    return Promise.resolve(promise).then(
-      (data) => observe(data, undefined),
-      (error: unknown) => {
-        onFailure(error);
-        throw error;
-      },
-    );
-  }
-  apiPromise.responsePromise?.then(undefined, onFailure);
-  const tracked = apiPromise._thenUnwrap((data, props) => observe(data, props?.response));
-  // A body that fails to parse (the response arrived, so the response promise resolved) is a
-  // failed call too.
-  const parse = tracked.parseResponse;
-  if (typeof parse === "function") {
-    tracked.parseResponse = function parseTracked(this: unknown, ...args: unknown[]): unknown {
-      return Promise.resolve(parse.apply(this, args)).then(undefined, (error: unknown) => {
-        onFailure(error);
-        throw error;
-      });
+  const onFailure = (error: unknown): never => {
+    recordFailure(error);
+    throw error;
+  };
+  const parse = apiPromise.parseResponse;
+  const responsePromise = apiPromise.responsePromise;
+  if (typeof parse === "function" && typeof responsePromise?.then === "function") {
+    // In place, on the promise the SDK just made for this call (nobody else holds it): the caller
+    // gets the SDK's own object, and reading it costs one more `.then`. Wrapping it with
+    // `_thenUnwrap` instead built a second APIPromise, an async function and a second
+    // `_request_id` header lookup per call (3 more promises per call, counted with async_hooks).
+    // The caller sees the request's failure on their own promise; this copy only records it.
+    responsePromise.then(undefined, recordFailure);
+    apiPromise.parseResponse = function parseTracked(this: unknown, client, props) {
+      let parsed: unknown;
+      try {
+        parsed = parse.call(this, client, props);
+      } catch (error) {
+        return onFailure(error);
+      }
+      const response = props?.response;
+      // The SDK's own parser is async; a synchronous one (an older SDK) is observed as it is.
+      if (!isThenable(parsed)) return observe(parsed as T, response);
+      return parsed.then((data) => observe(data as T, response), onFailure);
     };
+    return apiPromise;
   }
-  return tracked;
+  if (typeof apiPromise._thenUnwrap === "function") {
+    // An SDK whose APIPromise no longer has these fields but still has the public-ish helper: a
+    // second APIPromise around the first keeps `.withResponse()` and `.asResponse()` working.
+    responsePromise?.then(undefined, recordFailure);
+    return apiPromise._thenUnwrap((data, props) => observe(data, props?.response));
+  }
+  // Not an APIPromise (a test double): a plain promise chain gives the same result.
+  return Promise.resolve(promise).then((data) => observe(data, undefined), onFailure);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
