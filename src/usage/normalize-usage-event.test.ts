@@ -23,6 +23,20 @@ describe("normalizeUsageEvent", () => {
     expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it("does not throw on a value that cannot be turned into a string", () => {
+    const bare = Object.create(null) as object;
+    const { event, problems } = normalizeUsageEvent({
+      provider: "a",
+      outputTokens: bare,
+      kind: bare,
+    });
+    expect(event.outputTokens).toBeUndefined();
+    expect(event.kind).toBe("other");
+    expect(problems).toContain(
+      "outputTokens: expected a non-negative finite number, got object; dropped",
+    );
+  });
+
   it("keeps unknown counts undefined rather than zero", () => {
     const { event } = normalizeUsageEvent({ provider: "a", model: "b" });
     expect(event.inputTokens).toBeUndefined();

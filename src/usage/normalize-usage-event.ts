@@ -1,6 +1,8 @@
-import { randomUUID } from "node:crypto";
+import { randomFillSync } from "node:crypto";
+import { formatIsoTimestamp } from "./iso-timestamp.ts";
 import {
   type AttributeValue,
+  type Attribution,
   BOOLEAN_FIELDS,
   CODE_LIST_FIELDS,
   COUNT_FIELDS,
@@ -57,6 +59,20 @@ export interface NormalizeResult {
   problems: string[];
 }
 
+/** How `normalizeUsageEvent` reads its input; all optional. */
+export interface NormalizeOptions {
+  /** The time for an event without a valid timestamp, in ms since the epoch. Default now. */
+  nowMs?: number;
+  /** Input fields left out silently: state a caller carries beside the event (the meter's). Event fields cannot be skipped. */
+  skipFields?: ReadonlySet<string>;
+  /** Fields that are not event fields become free attributes (under the input's own `attributes`) instead of problems. */
+  inlineAttributes?: boolean;
+  /** Attribution filling what the input leaves undefined; its free attributes go under the input's. */
+  outerAttribution?: Attribution;
+  /** Attribution under `outerAttribution`: fills what both leave undefined. */
+  defaultAttribution?: Attribution;
+}
+
 /**
  * The one validation of usage events: turns anything (an integration's event, `record()` input,
  * an imported line) into a clean `UsageEvent`. Bad values are dropped or corrected and described
@@ -68,7 +84,7 @@ export interface NormalizeResult {
  */
 export function normalizeUsageEvent(
   input: unknown,
-  options: { nowMs?: number } = {},
+  options: NormalizeOptions = {},
 ): NormalizeResult {
   const problems: string[] = [];
   const source: Record<string, unknown> =
@@ -78,115 +94,63 @@ export function normalizeUsageEvent(
   const event = {} as UsageEvent;
   const target = event as unknown as Record<string, unknown>;
   let timestamp: unknown;
+  const { skipFields, outerAttribution, defaultAttribution } = options;
+  let inline: Record<string, unknown> | undefined;
+  // Free attributes from several places are merged, then validated once, after the fields.
+  const mergeAttributes =
+    options.inlineAttributes === true ||
+    outerAttribution?.attributes !== undefined ||
+    defaultAttribution?.attributes !== undefined;
+  let ownAttributes: unknown;
 
-  // One pass over the fields present: events carry a handful of the ~40 possible fields.
+  // One pass over the fields present: events carry a handful of the ~40 possible fields. The
+  // input is read as it is, never copied: callers hand over their own objects.
   for (const field of Object.keys(source)) {
-    const value = source[field];
     const fieldKind = FIELD_KINDS.get(field);
     if (fieldKind === undefined) {
-      problems.push(`${field}: not a usage event field; ignored`);
+      // Skipped fields are never event fields: only the rest need the second lookup.
+      if (skipFields?.has(field)) continue;
+      const value = source[field];
+      if (options.inlineAttributes === true) {
+        inline ??= {};
+        inline[field] = value;
+      } else {
+        problems.push(`${field}: not a usage event field; ignored`);
+      }
+      continue;
+    }
+    const value = source[field];
+    if (fieldKind === "attributes" && mergeAttributes) {
+      ownAttributes = value;
       continue;
     }
     if (value === undefined || value === null) continue;
-    switch (fieldKind) {
-      case "string":
-        if (typeof value !== "string") {
-          problems.push(`${field}: expected a string, got ${typeof value}; dropped`);
-        } else if (
-          value.length > (field === "errorMessage" ? MAX_TEXT_LENGTH : MAX_STRING_LENGTH)
-        ) {
-          const limit = field === "errorMessage" ? MAX_TEXT_LENGTH : MAX_STRING_LENGTH;
-          problems.push(`${field}: longer than ${limit} characters; truncated`);
-          target[field] = value.slice(0, limit);
-        } else if (value.length > 0) {
-          target[field] = value;
-        }
-        break;
-      case "count":
-        if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-          problems.push(
-            `${field}: expected a non-negative finite number, got ${String(value)}; dropped`,
-          );
-        } else if (!Number.isInteger(value)) {
-          problems.push(`${field}: ${value} is not a whole number; rounded`);
-          target[field] = Math.round(value);
-        } else {
-          target[field] = value;
-        }
-        break;
-      case "measure":
-        if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-          problems.push(
-            `${field}: expected a non-negative finite number, got ${String(value)}; dropped`,
-          );
-        } else {
-          target[field] = value;
-        }
-        break;
-      case "signedNumber":
-        if (typeof value !== "number" || !Number.isFinite(value)) {
-          problems.push(`${field}: expected a finite number, got ${String(value)}; dropped`);
-        } else {
-          target[field] = value;
-        }
-        break;
-      case "port":
-        if (
-          typeof value !== "number" ||
-          !Number.isInteger(value) ||
-          value < 1 ||
-          value > MAX_PORT
-        ) {
-          problems.push(
-            `${field}: expected a whole number from 1 to ${MAX_PORT}, got ${String(value)}; dropped`,
-          );
-        } else {
-          target[field] = value;
-        }
-        break;
-      case "codeList": {
-        const codes = cleanCodeList(field, value, problems);
-        if (codes !== undefined) target[field] = codes;
-        break;
-      }
-      case "boolean":
-        if (typeof value !== "boolean") {
-          problems.push(`${field}: expected true or false, got ${String(value)}; dropped`);
-        } else {
-          target[field] = value;
-        }
-        break;
-      case "timestamp":
-        timestamp = value;
-        break;
-      case "kind":
-        if (USAGE_KINDS.includes(value as UsageKind)) {
-          event.kind = value as UsageKind;
-        } else {
-          problems.push(
-            `kind: expected one of ${USAGE_KINDS.join(", ")}, got ${String(value)}; used "other"`,
-          );
-          event.kind = "other";
-        }
-        break;
-      case "priceSource":
-        if (PRICE_SOURCES.includes(value as PriceSource)) {
-          event.priceSource = value as PriceSource;
-        } else {
-          problems.push(`priceSource: expected one of ${PRICE_SOURCES.join(", ")}; dropped`);
-        }
-        break;
-      case "attributes": {
-        const attributes = cleanAttributes(value, problems);
-        if (attributes !== undefined) event.attributes = attributes;
-        break;
-      }
-      case "costBreakdown": {
-        const breakdown = cleanBreakdown(value, problems);
-        if (breakdown !== undefined) event.costBreakdown = breakdown;
-        break;
-      }
+    if (fieldKind === "timestamp") timestamp = value;
+    else normalizeField(target, field, fieldKind, value, problems);
+  }
+  if (outerAttribution !== undefined || defaultAttribution !== undefined) {
+    for (const field of ATTRIBUTION_FIELDS) {
+      if (source[field] !== undefined) continue;
+      const outer = outerAttribution?.[field];
+      const value = outer !== undefined ? outer : defaultAttribution?.[field];
+      if (value !== undefined && value !== null)
+        normalizeField(target, field, "string", value, problems);
     }
+  }
+  if (mergeAttributes) {
+    const merged =
+      inline === undefined &&
+      outerAttribution?.attributes === undefined &&
+      defaultAttribution?.attributes === undefined
+        ? ownAttributes
+        : {
+            ...defaultAttribution?.attributes,
+            ...outerAttribution?.attributes,
+            ...inline,
+            ...(ownAttributes as object | undefined),
+          };
+    if (merged !== undefined && merged !== null)
+      normalizeField(target, "attributes", "attributes", merged, problems);
   }
 
   event.kind ??= "llm";
@@ -194,6 +158,115 @@ export function normalizeUsageEvent(
   repairConsistency(event, problems);
   fillDefaults(event);
   return { event, problems };
+}
+
+const ATTRIBUTION_FIELDS = [
+  "tenantId",
+  "userId",
+  "sessionId",
+  "conversationId",
+  "organizationId",
+] as const satisfies readonly (keyof Attribution)[];
+
+/** Validates one present (non-null) value of `field` and keeps it on `target`, or says why not. */
+function normalizeField(
+  target: Record<string, unknown>,
+  field: string,
+  fieldKind: FieldKind,
+  value: unknown,
+  problems: string[],
+): void {
+  switch (fieldKind) {
+    case "string":
+      if (typeof value !== "string") {
+        problems.push(`${field}: expected a string, got ${typeof value}; dropped`);
+      } else if (value.length > (field === "errorMessage" ? MAX_TEXT_LENGTH : MAX_STRING_LENGTH)) {
+        const limit = field === "errorMessage" ? MAX_TEXT_LENGTH : MAX_STRING_LENGTH;
+        problems.push(`${field}: longer than ${limit} characters; truncated`);
+        target[field] = value.slice(0, limit);
+      } else if (value.length > 0) {
+        target[field] = value;
+      }
+      break;
+    case "count":
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        problems.push(
+          `${field}: expected a non-negative finite number, got ${shown(value)}; dropped`,
+        );
+      } else if (!Number.isInteger(value)) {
+        problems.push(`${field}: ${value} is not a whole number; rounded`);
+        target[field] = Math.round(value);
+      } else {
+        target[field] = value;
+      }
+      break;
+    case "measure":
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        problems.push(
+          `${field}: expected a non-negative finite number, got ${shown(value)}; dropped`,
+        );
+      } else {
+        target[field] = value;
+      }
+      break;
+    case "signedNumber":
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        problems.push(`${field}: expected a finite number, got ${shown(value)}; dropped`);
+      } else {
+        target[field] = value;
+      }
+      break;
+    case "port":
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > MAX_PORT) {
+        problems.push(
+          `${field}: expected a whole number from 1 to ${MAX_PORT}, got ${shown(value)}; dropped`,
+        );
+      } else {
+        target[field] = value;
+      }
+      break;
+    case "codeList": {
+      const codes = cleanCodeList(field, value, problems);
+      if (codes !== undefined) target[field] = codes;
+      break;
+    }
+    case "boolean":
+      if (typeof value !== "boolean") {
+        problems.push(`${field}: expected true or false, got ${shown(value)}; dropped`);
+      } else {
+        target[field] = value;
+      }
+      break;
+    case "timestamp":
+      break;
+    case "kind":
+      if (USAGE_KINDS.includes(value as UsageKind)) {
+        target.kind = value;
+      } else {
+        problems.push(
+          `kind: expected one of ${USAGE_KINDS.join(", ")}, got ${shown(value)}; used "other"`,
+        );
+        target.kind = "other";
+      }
+      break;
+    case "priceSource":
+      if (PRICE_SOURCES.includes(value as PriceSource)) {
+        target.priceSource = value;
+      } else {
+        problems.push(`priceSource: expected one of ${PRICE_SOURCES.join(", ")}; dropped`);
+      }
+      break;
+    case "attributes": {
+      const attributes = cleanAttributes(value, problems);
+      if (attributes !== undefined) target.attributes = attributes;
+      break;
+    }
+    case "costBreakdown": {
+      const breakdown = cleanBreakdown(value, problems);
+      if (breakdown !== undefined) target.costBreakdown = breakdown;
+      break;
+    }
+  }
 }
 
 type FieldKind =
@@ -232,7 +305,7 @@ const CANONICAL_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** An ISO 8601 string in UTC from an ISO string, epoch ms or a Date; now when absent or invalid. */
 function normalizeTimestamp(value: unknown, nowMs: number | undefined, problems: string[]): string {
-  if (value === undefined || value === null) return isoString(nowMs ?? Date.now());
+  if (value === undefined || value === null) return formatIsoTimestamp(nowMs ?? Date.now());
   let time = Number.NaN;
   if (typeof value === "string") {
     time = value.length <= MAX_TEXT_LENGTH ? Date.parse(value) : Number.NaN;
@@ -244,30 +317,40 @@ function normalizeTimestamp(value: unknown, nowMs: number | undefined, problems:
     time = value.getTime();
   }
   if (!Number.isFinite(time) || Math.abs(time) > 8.64e15) {
-    const shown = String(value).slice(0, 64);
-    problems.push(`timestamp: "${shown}" is not a date; used the current time`);
-    return new Date(nowMs ?? Date.now()).toISOString();
+    problems.push(`timestamp: "${shown(value)}" is not a date; used the current time`);
+    return formatIsoTimestamp(nowMs ?? Date.now());
   }
-  return isoString(time);
+  return formatIsoTimestamp(time);
 }
 
-// Events recorded in the same millisecond share their timestamp string: formatting it is the
-// costliest step of normalizing a clean event, so the last one is remembered.
-let lastIsoTime = Number.NaN;
-let lastIsoString = "";
-
-function isoString(time: number): string {
-  if (time !== lastIsoTime) {
-    lastIsoString = new Date(time).toISOString();
-    lastIsoTime = time;
+/**
+ * A bad value as a problem sentence shows it: at most 64 characters, and never a throw (an object
+ * without a prototype, or whose `toString` throws, cannot be turned into a string).
+ */
+function shown(value: unknown): string {
+  try {
+    return String(value).slice(0, 64);
+  } catch {
+    return typeof value;
   }
-  return lastIsoString;
+}
+
+// Most events name the same provider as the previous one: its cleaned form is remembered.
+let lastProviderInput: string | undefined;
+let lastProvider = "unknown";
+
+function normalizeProvider(provider: string | undefined): string {
+  if (provider !== lastProviderInput) {
+    lastProvider = provider?.trim().toLowerCase() || "unknown";
+    lastProviderInput = provider;
+  }
+  return lastProvider;
 }
 
 function fillDefaults(event: UsageEvent): void {
   event.id ??= timeOrderedId(Date.now());
   event.operation ??= DEFAULT_OPERATION[event.kind];
-  event.provider = event.provider?.trim().toLowerCase() || "unknown";
+  event.provider = normalizeProvider(event.provider);
   event.model ??= "unknown";
   event.success ??= event.errorType === undefined;
   if (
@@ -407,18 +490,53 @@ function cleanBreakdown(value: unknown, problems: string[]): CostBreakdown | und
 }
 
 /**
- * A UUID version 7 (RFC 9562): 48 bits of milliseconds, then randomness. Ids that grow with time
- * keep the ledger's unique-id index appending at its end, which makes ingest several times faster
- * than random (v4) ids.
+ * A UUID version 7 (RFC 9562): 48 bits of milliseconds, then 74 random bits. Ids that grow with
+ * time keep the ledger's unique-id index appending at its end, which makes ingest several times
+ * faster than random (v4) ids. The random bits come from the OS's cryptographic generator, like
+ * `crypto.randomUUID()`'s, drawn 4 KiB at a time; the digits are written into a reused buffer and
+ * decoded once, so the id is one flat string (not a rope of pieces kept alive with the event).
+ * Unique across processes as v4 ids are: 74 random bits each.
  */
-function timeOrderedId(nowMs: number): string {
-  if (nowMs !== lastIdTime) {
-    const time = nowMs.toString(16).padStart(12, "0").slice(-12);
-    lastIdPrefix = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
-    lastIdTime = nowMs;
+export function timeOrderedId(nowMs: number): string {
+  const text = idText;
+  if (nowMs !== idTime) {
+    // The low 48 bits of the milliseconds as 12 hex digits, around the dash at position 8.
+    let time = nowMs;
+    for (let digit = 11; digit >= 0; digit--) {
+      text[digit < 8 ? digit : digit + 1] = HEX[time % 16]!;
+      time = Math.floor(time / 16);
+    }
+    idTime = nowMs;
   }
-  return lastIdPrefix + randomUUID().slice(15);
+  if (randomOffset + RANDOM_BYTES_PER_ID > randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const bytes = randomPool;
+  const at = randomOffset;
+  randomOffset += RANDOM_BYTES_PER_ID;
+  // xxxxxxxx-xxxx-7aaa-Vbbb-bbbbbbbbbbbb: rand_a is 12 bits, V the variant (binary 10) and 2
+  // random bits, then 14 + 48 random bits (RFC 9562 §5.7).
+  text[15] = HEX[bytes[at]! & 0x0f]!;
+  text[16] = HEX[bytes[at + 1]! >> 4]!;
+  text[17] = HEX[bytes[at + 1]! & 0x0f]!;
+  text[19] = HEX[0x08 | (bytes[at + 2]! & 0x03)]!;
+  text[20] = HEX[bytes[at + 3]! & 0x0f]!;
+  text[21] = HEX[bytes[at + 4]! >> 4]!;
+  text[22] = HEX[bytes[at + 4]! & 0x0f]!;
+  for (let index = 0; index < 6; index++) {
+    const byte = bytes[at + 5 + index]!;
+    text[24 + 2 * index] = HEX[byte >> 4]!;
+    text[25 + 2 * index] = HEX[byte & 0x0f]!;
+  }
+  return text.toString("latin1", 0, 36);
 }
 
-let lastIdTime = Number.NaN;
-let lastIdPrefix = "";
+const RANDOM_BYTES_PER_ID = 11;
+// Filled on first use: importing this module draws no entropy.
+const randomPool = Buffer.alloc(4096);
+let randomOffset = randomPool.length;
+const HEX = Buffer.from("0123456789abcdef", "latin1");
+// The id being written; its dashes never move, its first 15 characters change once a millisecond.
+const idText = Buffer.from("00000000-0000-7000-8000-000000000000", "latin1");
+let idTime = Number.NaN;
