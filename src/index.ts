@@ -18,6 +18,7 @@ export type { MeterBudgets } from "./budgets/create-budget-manager.ts";
 export { type CallEstimate, estimateRequest } from "./budgets/estimate-call.ts";
 export { createLedgerBudgetsSource } from "./budgets/ledger-budgets-source.ts";
 
+export type { OtelSetting, OtelSettingValue, OtlpProtocolName } from "./config/otel-setting.ts";
 export { ConfigError, type ResolvedConfig, resolveConfig } from "./config/resolve-config.ts";
 export { type LlmeterConfig, SETTINGS } from "./config/settings.ts";
 export { type AttributionInput, currentAttribution, withAttribution } from "./meter/attribution.ts";
@@ -130,6 +131,7 @@ export type {
 export {
   MAX_CODE_LENGTH,
   MAX_CODE_LIST_LENGTH,
+  type NormalizeOptions,
   type NormalizeResult,
   normalizeUsageEvent,
 } from "./usage/normalize-usage-event.ts";

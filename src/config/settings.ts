@@ -1,3 +1,5 @@
+import { type OtelSettingValue, parseOtelSetting } from "./otel-setting.ts";
+
 /**
  * Every setting llmeter reads, with its environment variable, default and parser. This table is
  * the configuration reference: the README's table and `llmeter usage config` are made from it.
@@ -148,6 +150,13 @@ export const SETTINGS = {
     defaultValue: undefined as unknown[] | undefined,
     parse: parseBudgets,
   } satisfies SettingSpec<unknown[] | undefined>,
+  otel: {
+    env: "LLMETER_OTEL",
+    description:
+      'OpenTelemetry spans, metrics and logs for every call: true (through the providers the application registered), false, export (llmeter\'s own OTLP export, configured by the OTEL_EXPORTER_OTLP_* variables) or an object such as {"endpoint":"http://localhost:4318","protocol":"http/protobuf"}. See docs/opentelemetry.md.',
+    defaultValue: undefined as OtelSettingValue | undefined,
+    parse: parseOtelSetting,
+  } satisfies SettingSpec<OtelSettingValue | undefined>,
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

@@ -14,7 +14,9 @@ import {
   checkEndpoint,
   createLogExporter,
   createSpanExporter,
+  defaultEndpoint,
   importOptional,
+  type OtlpProtocol,
   type RecordExporter,
   resolveProtocol,
 } from "./otlp-exporters.ts";
@@ -23,12 +25,13 @@ import { SCOPE_NAME, SCOPE_VERSION } from "./providers.ts";
 /** Options of `exportOtlp` and `toOtlpJsonLines`. */
 export interface OtlpExportOptions {
   /**
-   * Base URL of the collector's OTLP/HTTP receiver; `/v1/traces` and `/v1/logs` are appended.
-   * Default `OTEL_EXPORTER_OTLP_ENDPOINT`, else `http://localhost:4318`.
+   * Base URL of the collector's OTLP/HTTP receiver (`/v1/traces` and `/v1/logs` are appended), or
+   * its OTLP/gRPC address. Default `OTEL_EXPORTER_OTLP_ENDPOINT`, else `http://localhost:4318`
+   * (`http://localhost:4317` for gRPC).
    */
   endpoint?: string;
   /** Default `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`. */
-  protocol?: "http/protobuf" | "http/json";
+  protocol?: OtlpProtocol;
   /** Extra request headers (auth). Default: parsed from `OTEL_EXPORTER_OTLP_HEADERS`. */
   headers?: Record<string, string>;
   /** Send spans and/or log records. Default both. */
@@ -70,11 +73,11 @@ export async function exportOtlp(
     for (const chunk of chunks(events, CHUNK_SIZE)) {
       const records = await buildOtlpRecords(chunk, settings);
       if (exporters.spans !== undefined && records.spans.length > 0) {
-        await exportOrThrow(exporters.spans, records.spans, `${settings.endpoint}/v1/traces`);
+        await exportOrThrow(exporters.spans, records.spans, signalUrl(settings, "traces"));
         sent.spans += records.spans.length;
       }
       if (exporters.logs !== undefined && records.logs.length > 0) {
-        await exportOrThrow(exporters.logs, records.logs, `${settings.endpoint}/v1/logs`);
+        await exportOrThrow(exporters.logs, records.logs, signalUrl(settings, "logs"));
         sent.logs += records.logs.length;
       }
     }
@@ -111,7 +114,7 @@ export async function toOtlpJsonLines(
 
 interface ExportSettings {
   endpoint: string;
-  protocol: "http/protobuf" | "http/json";
+  protocol: OtlpProtocol;
   headers: Record<string, string>;
   spans: boolean;
   logs: boolean;
@@ -121,12 +124,14 @@ interface ExportSettings {
 }
 
 function resolveExportSettings(options: OtlpExportOptions): ExportSettings {
+  const protocol = resolveProtocol(options.protocol);
   const endpoint = checkEndpoint(
-    options.endpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? "http://localhost:4318",
+    options.endpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? defaultEndpoint(protocol),
+    protocol,
   );
   return {
     endpoint,
-    protocol: resolveProtocol(options.protocol),
+    protocol,
     headers: options.headers ?? parseHeaders(process.env.OTEL_EXPORTER_OTLP_HEADERS),
     spans: options.spans ?? true,
     logs: options.logs ?? true,
@@ -134,6 +139,11 @@ function resolveExportSettings(options: OtlpExportOptions): ExportSettings {
     captureContent: options.captureContent ?? false,
     timeoutMillis: options.timeoutMillis ?? 10_000,
   };
+}
+
+/** Where a signal goes, for messages: gRPC has one address, OTLP/HTTP a path per signal. */
+function signalUrl(settings: ExportSettings, signal: "traces" | "logs"): string {
+  return settings.protocol === "grpc" ? settings.endpoint : `${settings.endpoint}/v1/${signal}`;
 }
 
 /** `OTEL_EXPORTER_OTLP_HEADERS`: `key=value,key2=value2`, values URL-encoded. */

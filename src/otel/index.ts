@@ -1,6 +1,7 @@
 // `llmeter/otel`: OpenTelemetry spans, metrics and logs for every recorded call.
 // Importing this module registers the instrumentation for every meter (see `enableOtel`);
-// `LLMETER_OTEL=false` keeps the import from turning anything on.
+// `LLMETER_OTEL=false` keeps the import from turning anything on. A meter's own `otel` option
+// (or the `otel` setting) replaces this process-wide instrumentation for that meter.
 import { enableOtel } from "./enable-otel.ts";
 
 if (!/^(0|false|no|off)$/i.test(process.env.LLMETER_OTEL?.trim() ?? "")) enableOtel();
@@ -17,6 +18,7 @@ export {
 export { createOtelInstrumentation, type OtelOptions } from "./otel-instrumentation.ts";
 export type { OtlpProtocol } from "./otlp-exporters.ts";
 export {
+  createOtelExportPipeline,
   type OtelExportOptions,
   type OtelExportPipeline,
   startOtelExport,

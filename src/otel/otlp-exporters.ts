@@ -2,9 +2,13 @@ import type { ExportResult } from "@opentelemetry/core";
 import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { endpointProblem, OTLP_PROTOCOLS, type OtlpProtocolName } from "../config/otel-setting.ts";
 
-/** OTLP over HTTP: protobuf (the OpenTelemetry default) or JSON. */
-export type OtlpProtocol = "http/protobuf" | "http/json";
+/**
+ * The OTLP transports of the specification (opentelemetry.io/docs/specs/otel/protocol/exporter/):
+ * HTTP with protobuf (the default) or JSON bodies, or gRPC.
+ */
+export type OtlpProtocol = OtlpProtocolName;
 
 /** An exporter of spans or log records, as the official OTLP packages implement it. */
 export interface RecordExporter<T> {
@@ -23,33 +27,28 @@ export interface OtlpConnection {
 
 /** The protocol asked for: the option, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`. */
 export function resolveProtocol(protocol: string | undefined): OtlpProtocol {
-  const value = protocol ?? process.env.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf";
-  if (value !== "http/protobuf" && value !== "http/json") {
+  const value = protocol ?? process.env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim() ?? "http/protobuf";
+  if (!(OTLP_PROTOCOLS as readonly string[]).includes(value)) {
     throw new Error(
-      `llmeter: OTLP protocol ${JSON.stringify(value)} is not supported; use "http/protobuf" or "http/json" (for gRPC, point a collector's OTLP/HTTP receiver at it)`,
+      `llmeter: OTLP protocol ${JSON.stringify(value)} is not supported; use "http/protobuf", "http/json" or "grpc"`,
     );
   }
-  return value;
+  return value as OtlpProtocol;
 }
 
-/** Checks a collector base URL and drops trailing slashes. */
-export function checkEndpoint(endpoint: string): string {
-  const trimmed = endpoint.replace(/\/+$/, "");
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(trimmed).protocol;
-  } catch {
-    protocol = undefined;
-  }
-  if (protocol !== "http:" && protocol !== "https:") {
-    throw new Error(
-      `llmeter: OTLP endpoint ${JSON.stringify(endpoint)} is not an http(s) URL; give the collector's OTLP/HTTP base URL, e.g. http://localhost:4318`,
-    );
-  }
-  return trimmed;
+/** The collector's default base URL for a protocol: 4317 for gRPC, 4318 for HTTP (OTLP spec). */
+export function defaultEndpoint(protocol: OtlpProtocol): string {
+  return protocol === "grpc" ? "http://localhost:4317" : "http://localhost:4318";
 }
 
-function exporterConfig(connection: OtlpConnection, path: string) {
+/** Checks a collector base URL (or gRPC address) and drops trailing slashes. */
+export function checkEndpoint(endpoint: string, protocol: OtlpProtocol = "http/protobuf"): string {
+  const problem = endpointProblem(endpoint, protocol);
+  if (problem !== undefined) throw new Error(`llmeter: ${problem}`);
+  return endpoint.trim().replace(/\/+$/, "");
+}
+
+function httpConfig(connection: OtlpConnection, path: string) {
   return {
     ...(connection.endpoint === undefined ? {} : { url: `${connection.endpoint}${path}` }),
     ...(connection.headers === undefined ? {} : { headers: connection.headers }),
@@ -57,11 +56,46 @@ function exporterConfig(connection: OtlpConnection, path: string) {
   };
 }
 
+/**
+ * The gRPC exporters' options. gRPC sends headers as metadata; `http://` means a plaintext
+ * channel and `https://` TLS, which the exporters decide from the URL themselves.
+ */
+async function grpcConfig(connection: OtlpConnection, exporterPackage: string) {
+  return {
+    ...(connection.endpoint === undefined ? {} : { url: connection.endpoint }),
+    ...(connection.headers === undefined
+      ? {}
+      : { metadata: await grpcMetadata(connection.headers, exporterPackage) }),
+    ...(connection.timeoutMillis === undefined ? {} : { timeoutMillis: connection.timeoutMillis }),
+  };
+}
+
+// The Metadata class must be the exporter's own copy of @grpc/grpc-js, so it is required from
+// where the exporter is installed (also right under pnpm, where it is not hoisted).
+async function grpcMetadata(headers: Record<string, string>, exporterPackage: string) {
+  const { createRequire } = await import("node:module");
+  const requireFromExporter = createRequire(import.meta.resolve(exporterPackage));
+  const base = requireFromExporter(
+    "@opentelemetry/otlp-grpc-exporter-base",
+  ) as typeof import("@opentelemetry/otlp-grpc-exporter-base");
+  const metadata = base.createEmptyMetadata();
+  for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
+  return metadata;
+}
+
 /** The official OTLP span exporter for the protocol, loaded only when needed. */
 export async function createSpanExporter(
   connection: OtlpConnection,
 ): Promise<RecordExporter<ReadableSpan>> {
-  const config = exporterConfig(connection, "/v1/traces");
+  if (connection.protocol === "grpc") {
+    const name = "@opentelemetry/exporter-trace-otlp-grpc";
+    const module = await importOptional(
+      () => import("@opentelemetry/exporter-trace-otlp-grpc"),
+      name,
+    );
+    return new module.OTLPTraceExporter(await grpcConfig(connection, name));
+  }
+  const config = httpConfig(connection, "/v1/traces");
   if (connection.protocol === "http/json") {
     const module = await importOptional(
       () => import("@opentelemetry/exporter-trace-otlp-http"),
@@ -80,7 +114,15 @@ export async function createSpanExporter(
 export async function createLogExporter(
   connection: OtlpConnection,
 ): Promise<RecordExporter<ReadableLogRecord>> {
-  const config = exporterConfig(connection, "/v1/logs");
+  if (connection.protocol === "grpc") {
+    const name = "@opentelemetry/exporter-logs-otlp-grpc";
+    const module = await importOptional(
+      () => import("@opentelemetry/exporter-logs-otlp-grpc"),
+      name,
+    );
+    return new module.OTLPLogExporter(await grpcConfig(connection, name));
+  }
+  const config = httpConfig(connection, "/v1/logs");
   if (connection.protocol === "http/json") {
     const module = await importOptional(
       () => import("@opentelemetry/exporter-logs-otlp-http"),
@@ -99,7 +141,17 @@ export async function createLogExporter(
 export async function createMetricExporter(
   connection: OtlpConnection,
 ): Promise<PushMetricExporter> {
-  const config = exporterConfig(connection, "/v1/metrics");
+  if (connection.protocol === "grpc") {
+    const name = "@opentelemetry/exporter-metrics-otlp-grpc";
+    const module = await importOptional(
+      () => import("@opentelemetry/exporter-metrics-otlp-grpc"),
+      name,
+    );
+    return new module.OTLPMetricExporter(
+      await grpcConfig(connection, name),
+    ) as unknown as PushMetricExporter;
+  }
+  const config = httpConfig(connection, "/v1/metrics");
   if (connection.protocol === "http/json") {
     const module = await importOptional(
       () => import("@opentelemetry/exporter-metrics-otlp-http"),

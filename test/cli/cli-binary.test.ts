@@ -9,6 +9,8 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { UsageReport } from "../../src/stats/usage-stats.ts";
 import { normalizeUsageEvent } from "../../src/usage/normalize-usage-event.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
+import { startOtlpGrpcReceiver } from "../otel/otlp-grpc-receiver.ts";
+import { spansOf } from "../otel/otlp-receiver.ts";
 import { ensureBuilt, runBinary } from "./built-binary.ts";
 import { SEED_EVENTS } from "./fixtures/seed-events.ts";
 
@@ -297,6 +299,33 @@ describe("export, clear and import", () => {
     }
   });
 
+  it("sends events over OTLP/gRPC with --protocol grpc", async () => {
+    const collector = await startOtlpGrpcReceiver();
+    try {
+      const result = await run(
+        "usage",
+        "export",
+        "--format",
+        "otlp",
+        "--protocol",
+        "grpc",
+        "--endpoint",
+        collector.url,
+        "--tenant",
+        "globex",
+      );
+      expect(result.stderr).toContain("over OTLP (grpc)");
+      expect(result.code).toBe(0);
+      const spans = collector.requests
+        .filter((request) => request.signal === "traces")
+        .flatMap((request) => spansOf(request.body));
+      expect(spans).toHaveLength(SEED_EVENTS.filter((event) => event.tenantId === "globex").length);
+      expect(collector.requests.some((request) => request.signal === "logs")).toBe(true);
+    } finally {
+      await collector.close();
+    }
+  });
+
   it("needs an endpoint for otlp and reports an unreachable collector clearly", async () => {
     const missing = await run("usage", "export", "--format", "otlp");
     expect(missing.code).toBe(2);
@@ -354,6 +383,29 @@ describe("usage config", () => {
       env: { LLMETER_MAX_HISTORY: "500" },
     });
     expect(fromEnv.stdout).toMatch(/│ maxHistory\s+│ 500\s+│ env\s+│ LLMETER_MAX_HISTORY/);
+  });
+
+  it("masks the secrets settings can hold: a database password, OTLP headers", async () => {
+    const env = {
+      LLMETER_DB: "postgres://reader:s3cret-pw@db.internal:5432/usage",
+      LLMETER_OTEL: JSON.stringify({
+        endpoint: "http://collector:4318",
+        headers: { authorization: "Bearer tok-123" },
+      }),
+    };
+    const table = await runBinary(["usage", "config", "show"], { cwd, env });
+    const json = await runBinary(["usage", "config", "show", "--json"], { cwd, env });
+    const get = await runBinary(["usage", "config", "get", "otel"], { cwd, env });
+    for (const output of [table.stdout, json.stdout, get.stdout]) {
+      expect(output).not.toContain("s3cret-pw");
+      expect(output).not.toContain("tok-123");
+    }
+    const settings = JSON.parse(json.stdout).settings;
+    expect(settings.db.value).toBe("postgres://reader:***@db.internal:5432/usage");
+    expect(settings.otel.value).toMatchObject({
+      endpoint: "http://collector:4318",
+      headers: { authorization: "***" },
+    });
   });
 
   it("rejects a bad value with the reason and leaves the file alone", async () => {

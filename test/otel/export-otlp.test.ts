@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { exportOtlp, toOtlpJsonLines } from "../../src/otel/export-otlp.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
-import { attributeMap, type OtlpReceiver, startOtlpReceiver } from "./otlp-receiver.ts";
+import {
+  attributeMap,
+  type Json,
+  logsOf,
+  type OtlpReceiver,
+  spansOf,
+  startOtlpReceiver,
+} from "./otlp-receiver.ts";
 
 const events: UsageEvent[] = [
   {
@@ -35,21 +42,6 @@ const events: UsageEvent[] = [
     errorMessage: "quota for key AIza-secret",
   },
 ];
-
-// biome-ignore lint/suspicious/noExplicitAny: decoded OTLP payloads are untyped; the assertions check their shape.
-type Json = Record<string, any>;
-
-function spansOf(body: Json): Json[] {
-  return body.resourceSpans.flatMap((resource: Json) =>
-    resource.scopeSpans.flatMap((scope: Json) => scope.spans),
-  );
-}
-
-function logsOf(body: Json): Json[] {
-  return body.resourceLogs.flatMap((resource: Json) =>
-    resource.scopeLogs.flatMap((scope: Json) => scope.logRecords),
-  );
-}
 
 describe("exportOtlp", () => {
   let receiver: OtlpReceiver;
@@ -136,8 +128,8 @@ describe("exportOtlp", () => {
       /not an http\(s\) URL/,
     );
     await expect(
-      exportOtlp(events, { endpoint: receiver.url, protocol: "grpc" as "http/json" }),
-    ).rejects.toThrow(/"grpc" is not supported/);
+      exportOtlp(events, { endpoint: receiver.url, protocol: "thrift" as "http/json" }),
+    ).rejects.toThrow(/"thrift" is not supported; use "http\/protobuf", "http\/json" or "grpc"/);
     expect(receiver.requests).toHaveLength(0);
   });
 });

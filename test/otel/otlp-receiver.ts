@@ -1,34 +1,9 @@
 // A tiny OTLP/HTTP receiver on loopback that records what arrives, decoded.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import protobuf from "protobufjs";
+import { otlpProtoRoot } from "./otlp-proto-schema.ts";
 
-/** The part of the OTLP protobuf schema the tests read (field numbers from opentelemetry-proto). */
-const OTLP_SCHEMA = `
-syntax = "proto3";
-message AnyValue { oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4; } }
-message KeyValue { string key = 1; AnyValue value = 2; }
-message Resource { repeated KeyValue attributes = 1; }
-message Scope { string name = 1; string version = 2; }
-message Status { string message = 2; int32 code = 3; }
-message Span {
-  bytes trace_id = 1; bytes span_id = 2; bytes parent_span_id = 4; string name = 5; int32 kind = 6;
-  fixed64 start_time_unix_nano = 7; fixed64 end_time_unix_nano = 8; repeated KeyValue attributes = 9;
-  Status status = 15;
-}
-message ScopeSpans { Scope scope = 1; repeated Span spans = 2; }
-message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; }
-message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
-message LogRecord {
-  fixed64 time_unix_nano = 1; int32 severity_number = 2; string severity_text = 3; AnyValue body = 5;
-  repeated KeyValue attributes = 6; bytes trace_id = 9; bytes span_id = 10; string event_name = 12;
-}
-message ScopeLogs { Scope scope = 1; repeated LogRecord log_records = 2; }
-message ResourceLogs { Resource resource = 1; repeated ScopeLogs scope_logs = 2; }
-message ExportLogsServiceRequest { repeated ResourceLogs resource_logs = 1; }
-`;
-
-const root = protobuf.parse(OTLP_SCHEMA, { keepCase: false }).root;
+const root = otlpProtoRoot;
 const TraceRequest = root.lookupType("ExportTraceServiceRequest");
 const LogsRequest = root.lookupType("ExportLogsServiceRequest");
 
@@ -105,4 +80,22 @@ export function attributeMap(attributes: unknown): Record<string, unknown> {
     result[entry.key] = value.intValue !== undefined ? Number(raw) : raw;
   }
   return result;
+}
+
+/** A decoded OTLP payload (OTLP/JSON's shape). */
+// biome-ignore lint/suspicious/noExplicitAny: decoded OTLP payloads are untyped; the assertions check their shape.
+export type Json = Record<string, any>;
+
+/** Every span of a decoded `ExportTraceServiceRequest`. */
+export function spansOf(body: Json): Json[] {
+  return (body.resourceSpans ?? []).flatMap((resource: Json) =>
+    resource.scopeSpans.flatMap((scope: Json) => scope.spans),
+  );
+}
+
+/** Every log record of a decoded `ExportLogsServiceRequest`. */
+export function logsOf(body: Json): Json[] {
+  return (body.resourceLogs ?? []).flatMap((resource: Json) =>
+    resource.scopeLogs.flatMap((scope: Json) => scope.logRecords),
+  );
 }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { type CliContext, createProcessContext, writeOut } from "../cli-context.ts";
 import { CliUsageError } from "../cli-errors.ts";
+import { redactLocation } from "../format/redact-setting.ts";
 import { withLedger } from "../open-ledger.ts";
 import { openLedgerStore } from "../open-ledger-store.ts";
 import { addLedgerOption, resolveTimeZone } from "../usage-query.ts";
@@ -80,7 +81,7 @@ export function registerServeCommand(
         }
         await writeOut(
           context.stdout,
-          `llmeter dashboard on ${server.url} (ledger: ${redact(location)}, times in ${timeZone}). Ctrl-C to stop.\n`,
+          `llmeter dashboard on ${server.url} (ledger: ${redactLocation(location)}, times in ${timeZone}). Ctrl-C to stop.\n`,
         );
         await new Promise<void>((resolve) => {
           process.once("SIGINT", resolve);
@@ -89,8 +90,4 @@ export function registerServeCommand(
         await server.close();
       });
     });
-}
-
-function redact(location: string): string {
-  return location.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
 }

@@ -4,6 +4,7 @@ import { SETTING_NAMES, SETTINGS, type SettingName } from "../../config/settings
 import { type CliContext, writeOut } from "../cli-context.ts";
 import { CliUsageError } from "../cli-errors.ts";
 import { updateConfigFile } from "../config-file.ts";
+import { redactSettingValue } from "../format/redact-setting.ts";
 import { renderTable } from "../format/table.ts";
 import { layoutFor, toJsonText } from "../format/text-layout.ts";
 
@@ -37,7 +38,7 @@ export function registerUsageConfigCommand(usage: Command, context: CliContext):
           SETTING_NAMES.map((name) => [
             name,
             {
-              value: resolved.values[name] ?? null,
+              value: redactSettingValue(name, resolved.values[name]) ?? null,
               source: resolved.sources[name],
               env: SETTINGS[name].env,
               description: SETTINGS[name].description,
@@ -50,7 +51,8 @@ export function registerUsageConfigCommand(usage: Command, context: CliContext):
       const layout = layoutFor(context);
       const rows = SETTING_NAMES.map((name) => [
         name,
-        displayValue(resolved.values[name]) || layout.colors.dim("(not set)"),
+        displayValue(redactSettingValue(name, resolved.values[name])) ||
+          layout.colors.dim("(not set)"),
         resolved.sources[name],
         SETTINGS[name].env,
       ]);
@@ -72,7 +74,10 @@ export function registerUsageConfigCommand(usage: Command, context: CliContext):
     .action(async (key: string) => {
       const name = settingName(key);
       const resolved = resolveConfig({}, paths());
-      await writeOut(context.stdout, `${displayValue(resolved.values[name])}\n`);
+      await writeOut(
+        context.stdout,
+        `${displayValue(redactSettingValue(name, resolved.values[name]))}\n`,
+      );
     });
 
   config

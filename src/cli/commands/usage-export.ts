@@ -34,7 +34,7 @@ export function registerUsageExportCommand(usage: Command, context: CliContext):
       "--endpoint <url>",
       "OTLP/HTTP base URL for --format otlp (e.g. http://127.0.0.1:4318; /v1/traces and /v1/logs are added)",
     )
-    .option("--protocol <protocol>", "OTLP protocol: http/protobuf (default) or http/json")
+    .option("--protocol <protocol>", "OTLP protocol: http/protobuf (default), http/json or grpc")
     .addHelpText(
       "after",
       "\nExamples:\n  llmeter usage export --format jsonl --output usage.jsonl\n  llmeter usage export --format csv --period 7d > last-week.csv\n  llmeter usage export --format otlp --endpoint http://127.0.0.1:4318 --period 7d",
@@ -84,13 +84,15 @@ export function registerUsageExportCommand(usage: Command, context: CliContext):
 async function exportToOtlp(flags: ExportFlags, context: CliContext): Promise<void> {
   if (flags.endpoint === undefined)
     throw new CliUsageError(
-      "--format otlp needs --endpoint, the OTLP/HTTP base URL of your collector (e.g. http://127.0.0.1:4318).",
+      "--format otlp needs --endpoint, the OTLP base URL of your collector (e.g. http://127.0.0.1:4318, or http://127.0.0.1:4317 with --protocol grpc).",
     );
   if (flags.output !== undefined)
     throw new CliUsageError("--output does not apply to --format otlp, which sends to --endpoint.");
   const protocol = flags.protocol ?? "http/protobuf";
-  if (protocol !== "http/protobuf" && protocol !== "http/json")
-    throw new CliUsageError(`--protocol "${protocol}" is unknown. Use http/protobuf or http/json.`);
+  if (protocol !== "http/protobuf" && protocol !== "http/json" && protocol !== "grpc")
+    throw new CliUsageError(
+      `--protocol "${protocol}" is unknown. Use http/protobuf, http/json or grpc.`,
+    );
   const endpoint = flags.endpoint;
   // Loaded only here: the OpenTelemetry packages are optional and slow to load.
   const { exportOtlp } = await import("../../otel/export-otlp.ts");
