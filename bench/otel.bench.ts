@@ -1,6 +1,6 @@
 // What the OpenTelemetry path adds per call: OTel off (nothing registered), on (real SDK providers
 // with span + metrics + log per call), and side by side with @opentelemetry/instrumentation-openai.
-// Run: node_modules/.bin/node bench/otel.bench.ts
+// Run: node_modules/.bin/node bench/otel.bench.ts [--repeat=3] [--meter-only]
 //
 // Each OpenAI variant runs in its own child process: the peer instrumentation patches the `openai`
 // module for the whole process, so variants must not share one.
@@ -229,6 +229,108 @@ async function openAiComparison(
   return { bare: median(bare), added: median(added), spans: exported.spans, logs: exported.logs };
 }
 
+/**
+ * All four in one process, round by round in turn: bare, the peer (enabled only for its turn),
+ * llmeter with OpenTelemetry, llmeter without. Each figure is that turn's time minus the same
+ * round's bare time, so a busy moment of a shared machine hits everything alike. Our clients are instrumented while the peer is disabled, so they wrap the SDK's own
+ * method, not the peer's.
+ */
+async function openAiTogether(): Promise<Record<string, number>> {
+  const require = createRequire(import.meta.url);
+  const shutdown = registerSdk();
+  const { registerInstrumentations } = await import("@opentelemetry/instrumentation");
+  const { OpenAIInstrumentation } = await import("@opentelemetry/instrumentation-openai");
+  const peer = new OpenAIInstrumentation();
+  registerInstrumentations({ instrumentations: [peer as never] });
+  const { OpenAI } = require("openai") as { OpenAI: new (options: object) => unknown };
+  peer.disable();
+  await import("../src/otel/index.ts");
+  const { instrumentOpenAI } = await import("../src/integrations/openai/index.ts");
+  const withOtel = createMeter(quiet);
+  const withoutOtel = createMeter({ ...quiet, instrumentations: [] });
+  const bareClient = openAiClient(OpenAI);
+  const ours = instrumentOpenAI(openAiClient(OpenAI) as never, {
+    meter: withOtel,
+  }) as typeof bareClient;
+  const oursWithoutOtel = instrumentOpenAI(openAiClient(OpenAI) as never, {
+    meter: withoutOtel,
+  }) as typeof bareClient;
+  const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] };
+  const calls = 500;
+  const added = { peer: [] as number[], ours: [] as number[], withoutOtel: [] as number[] };
+  const bare: number[] = [];
+  for (let round = 0; round <= 20; round++) {
+    const bareTime = await cpuMicrosecondsPerCall(
+      () => bareClient.chat.completions.create(body),
+      calls,
+    );
+    peer.enable();
+    const peerTime = await cpuMicrosecondsPerCall(
+      () => bareClient.chat.completions.create(body),
+      calls,
+    );
+    peer.disable();
+    const oursTime = await cpuMicrosecondsPerCall(
+      () => ours.chat.completions.create(body),
+      calls,
+      () => withOtel.flush(),
+    );
+    const withoutTime = await cpuMicrosecondsPerCall(
+      () => oursWithoutOtel.chat.completions.create(body),
+      calls,
+      () => withoutOtel.flush(),
+    );
+    if (round === 0) continue;
+    bare.push(bareTime);
+    added.peer.push(peerTime - bareTime);
+    added.ours.push(oursTime - bareTime);
+    added.withoutOtel.push(withoutTime - bareTime);
+  }
+  await Promise.all([withOtel.shutdown(), withoutOtel.shutdown()]);
+  await shutdown();
+  return {
+    bare: median(bare),
+    peer: median(added.peer),
+    ours: median(added.ours),
+    withoutOtel: median(added.withoutOtel),
+    // A ratio of medians: the ratio of two small differences of one round swings too much.
+    ratio: median(added.ours) / median(added.peer),
+  };
+}
+
+async function openAiTogetherSection(): Promise<void> {
+  const runs: Array<Record<string, number>> = [];
+  for (let run = 0; run < OPENAI_REPEATS; run++) {
+    const child = spawnSync(process.execPath, [import.meta.filename, "--openai=together"], {
+      encoding: "utf8",
+    });
+    if (child.status !== 0)
+      throw new Error(`openai together failed:\n${child.stderr}\n${child.stdout}`);
+    runs.push(JSON.parse(child.stdout.trim().split("\n").at(-1) ?? "{}") as Record<string, number>);
+  }
+  const row = (variant: string, field: string) => ({
+    variant,
+    "added CPU µs/call": median(runs.map((run) => run[field] ?? Number.NaN)).toFixed(1),
+    "each run": runs.map((run) => run[field]?.toFixed(1)).join(" / "),
+  });
+  printTable(
+    `The same, all in one process, in turn round by round (median of 20 rounds × 500 calls; median of ${OPENAI_REPEATS} runs; bare ${median(runs.map((run) => run.bare ?? Number.NaN)).toFixed(1)} µs/call)`,
+    [
+      row("@opentelemetry/instrumentation-openai 0.21", "peer"),
+      row("llmeter instrumentOpenAI + llmeter/otel", "ours"),
+      row("llmeter instrumentOpenAI, no OpenTelemetry (meter only)", "withoutOtel"),
+    ],
+  );
+  const ratios = runs.map((run) => (run.ratio ?? Number.NaN) * 100);
+  console.log(
+    `In one process, llmeter's added time is ${median(ratios).toFixed(0)}% of the peer's (median of the runs: ${ratios.map((ratio) => `${ratio.toFixed(0)}%`).join(", ")}).`,
+  );
+}
+
+/** How many times each OpenAI child runs, alternating, before taking medians: `--repeat=N`. */
+const repeatFlag = process.argv.find((argument) => argument.startsWith("--repeat="));
+const OPENAI_REPEATS = Math.max(1, Number(repeatFlag?.slice("--repeat=".length) ?? 3) || 3);
+
 async function openAiSection(): Promise<void> {
   const measure = (subject: string) => {
     const child = spawnSync(process.execPath, [import.meta.filename, `--openai=${subject}`], {
@@ -239,48 +341,51 @@ async function openAiSection(): Promise<void> {
       throw new Error(`openai ${subject} failed:\n${child.stderr}\n${child.stdout}`);
     return JSON.parse(line) as Record<string, number>;
   };
-  const peer = measure("peer");
-  const ours = measure("llmeter");
-  const withoutOtel = measure("llmeter-no-otel");
+  // The three children run in turn, several times: on a shared machine one run of each can land
+  // in a busy and a quiet moment; the ratio is taken per round (peer and llmeter back to back).
+  const runs: Array<Record<"peer" | "ours" | "withoutOtel", Record<string, number>>> = [];
+  for (let round = 0; round < OPENAI_REPEATS; round++)
+    runs.push({
+      peer: measure("peer"),
+      ours: measure("llmeter"),
+      withoutOtel: measure("llmeter-no-otel"),
+    });
+  const medianOf = (subject: "peer" | "ours" | "withoutOtel", field: string) =>
+    median(runs.map((run) => run[subject][field] ?? Number.NaN));
+  const row = (variant: string, subject: "peer" | "ours" | "withoutOtel") => ({
+    variant,
+    "bare CPU µs/call": medianOf(subject, "bare").toFixed(1),
+    "added CPU µs/call": medianOf(subject, "added").toFixed(1),
+    "added, each run": runs.map((run) => run[subject].added?.toFixed(1)).join(" / "),
+    "spans exported": runs[0]?.[subject].spans ?? 0,
+    "log records exported": runs[0]?.[subject].logs ?? 0,
+  });
   printTable(
-    "OpenAI chat.completions.create with an in-process fetch: CPU time per call (median of 11 alternating rounds × 1,000 calls)",
+    `OpenAI chat.completions.create with an in-process fetch: CPU time per call (each run: median of 11 alternating rounds × 1,000 calls; median of ${OPENAI_REPEATS} runs)`,
     [
-      {
-        variant: "@opentelemetry/instrumentation-openai 0.21",
-        "bare CPU µs/call": peer.bare?.toFixed(1) ?? "",
-        "added CPU µs/call": peer.added?.toFixed(1) ?? "",
-        "spans exported": peer.spans ?? 0,
-        "log records exported": peer.logs ?? 0,
-      },
-      {
-        variant: "llmeter instrumentOpenAI + llmeter/otel",
-        "bare CPU µs/call": ours.bare?.toFixed(1) ?? "",
-        "added CPU µs/call": ours.added?.toFixed(1) ?? "",
-        "spans exported": ours.spans ?? 0,
-        "log records exported": ours.logs ?? 0,
-      },
-      {
-        variant: "llmeter instrumentOpenAI, no OpenTelemetry (meter only)",
-        "bare CPU µs/call": withoutOtel.bare?.toFixed(1) ?? "",
-        "added CPU µs/call": withoutOtel.added?.toFixed(1) ?? "",
-        "spans exported": withoutOtel.spans ?? 0,
-        "log records exported": withoutOtel.logs ?? 0,
-      },
+      row("@opentelemetry/instrumentation-openai 0.21", "peer"),
+      row("llmeter instrumentOpenAI + llmeter/otel", "ours"),
+      row("llmeter instrumentOpenAI, no OpenTelemetry (meter only)", "withoutOtel"),
     ],
   );
-  if (peer.added !== undefined && ours.added !== undefined)
-    console.log(
-      `llmeter's added time is ${((ours.added / peer.added) * 100).toFixed(0)}% of the peer's.`,
-    );
+  const ratios = runs.map((run) => ((run.ours.added ?? 0) / (run.peer.added ?? 1)) * 100);
+  console.log(
+    `llmeter's added time is ${median(ratios).toFixed(0)}% of the peer's (median of the runs: ${ratios.map((ratio) => `${ratio.toFixed(0)}%`).join(", ")}).`,
+  );
 }
 
 const openAiFlag = process.argv.find((argument) => argument.startsWith("--openai="));
-if (openAiFlag !== undefined) {
+if (openAiFlag === "--openai=together") {
+  console.log(JSON.stringify(await openAiTogether()));
+} else if (openAiFlag !== undefined) {
   const requested = openAiFlag.slice("--openai=".length);
   const subject =
     requested === "peer" || requested === "llmeter-no-otel" ? requested : ("llmeter" as const);
   console.log(JSON.stringify(await openAiComparison(subject)));
 } else {
   await meterSection();
-  if (!process.argv.includes("--meter-only")) await openAiSection();
+  if (!process.argv.includes("--meter-only")) {
+    await openAiSection();
+    await openAiTogetherSection();
+  }
 }

@@ -1,9 +1,11 @@
 import {
   type Attributes,
   type Context,
+  type HrTime,
   type Span,
   SpanKind,
   SpanStatusCode,
+  type TimeInput,
   type Tracer,
   trace,
 } from "@opentelemetry/api";
@@ -30,15 +32,29 @@ export function eventTimes(event: UsageEvent): CallTimes {
   return { startMs, endMs: startMs + (event.latencyMs ?? 0) };
 }
 
-/** Starts the CLIENT span of a call, in `parent`, at `startMs`. */
+/**
+ * Epoch milliseconds (fractions kept) as the SDKs' own `[seconds, nanoseconds]`: given that, they
+ * take the time as it is instead of telling a relative from an absolute number each time.
+ */
+export function toHrTime(epochMs: number): HrTime {
+  let seconds = Math.trunc(epochMs / 1000);
+  let nanoseconds = Math.round((epochMs - seconds * 1000) * 1e6);
+  if (nanoseconds >= 1e9) {
+    seconds += 1;
+    nanoseconds -= 1e9;
+  }
+  return [seconds, nanoseconds];
+}
+
+/** Starts the CLIENT span of a call, in `parent`, at `startTime` (epoch ms or `HrTime`). */
 export function startCallSpan(
   tracer: Tracer,
   parent: Context,
   name: string,
-  startMs: number,
+  startTime: TimeInput,
   attributes?: Attributes,
 ): Span {
-  return tracer.startSpan(name, { kind: SpanKind.CLIENT, startTime: startMs, attributes }, parent);
+  return tracer.startSpan(name, { kind: SpanKind.CLIENT, startTime, attributes }, parent);
 }
 
 /** Sets the finished call's attributes, name and status on its span and ends it at `endMs`. */
@@ -57,34 +73,62 @@ export function endCallSpan(
   span.end(endMs);
 }
 
+/**
+ * Ends a call's span with the finished call's attributes, setting each attribute once: those the
+ * span was started with (`startAttributes`, for samplers) are skipped when unchanged. `rename`
+ * gives the span its final name when it was started before the call's details were known.
+ */
+export function finishCallSpan(
+  span: Span,
+  event: UsageEvent,
+  attributes: Attributes,
+  startAttributes: Attributes | undefined,
+  endTime: TimeInput,
+  rename?: string,
+): void {
+  if (rename !== undefined) span.updateName(rename);
+  for (const key in attributes) {
+    const value = attributes[key];
+    if (value === undefined || (startAttributes !== undefined && startAttributes[key] === value))
+      continue;
+    span.setAttribute(key, value);
+  }
+  if (!event.success) {
+    // The status message is the error's type, not its message: messages can quote prompts.
+    span.setStatus({ code: SpanStatusCode.ERROR, message: event.errorType });
+  }
+  span.end(endTime);
+}
+
 /** Emits the structured usage log record of a call, linked to its span through `context`. */
 export function emitCallLog(
   logger: Logger,
   event: UsageEvent,
   attributes: Attributes,
   context: Context,
-  timeMs: number,
+  time: TimeInput,
+  name: string = spanName(event.operation, event.model),
 ): void {
   logger.emit({
     eventName: USAGE_LOG_EVENT_NAME,
-    timestamp: timeMs,
+    timestamp: time,
     severityNumber: event.success ? SEVERITY_INFO : SEVERITY_WARN,
     severityText: event.success ? "INFO" : "WARN",
-    body: logBody(event),
+    body: logBody(event, name),
     attributes,
     context,
   });
 }
 
 /** A one-line summary that reads well in Loki or OpenSearch; never prompt or response text. */
-function logBody(event: UsageEvent): string {
+function logBody(event: UsageEvent, name: string): string {
   const tokens =
     event.inputTokens !== undefined || event.outputTokens !== undefined
       ? ` ${event.inputTokens ?? "?"} in / ${event.outputTokens ?? "?"} out tokens`
       : "";
   const cost = event.costUsd !== undefined ? ` $${event.costUsd.toFixed(6)}` : "";
   const outcome = event.success ? "" : ` failed: ${event.errorType ?? "error"}`;
-  return `${event.provider} ${spanName(event.operation, event.model)}${tokens}${cost}${outcome}`;
+  return `${event.provider} ${name}${tokens}${cost}${outcome}`;
 }
 
 /** The context of `span` inside `parent`, for log records that must carry the span's ids. */
