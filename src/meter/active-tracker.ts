@@ -6,7 +6,7 @@ import {
   mergeAttribution,
   toAttribution,
 } from "./attribution.ts";
-import type { CapturedCall } from "./instrumentation.ts";
+import { type CapturedCall, runInCapturedContexts } from "./instrumentation.ts";
 import type {
   RecordInput,
   ResponseDetails,
@@ -44,6 +44,11 @@ export class ActiveTracker implements TrackerHandle {
     this.submit = submit;
     this.instrumentationCalls = instrumentationCalls;
     this.onDiscard = onDiscard;
+  }
+
+  run<T>(fn: () => T): T {
+    const calls = this.instrumentationCalls;
+    return calls === undefined ? fn() : runInCapturedContexts(calls, fn);
   }
 
   discard(): void {

@@ -6,6 +6,9 @@ export interface CallStart {
   model?: string;
   operation?: string;
   kind?: UsageEvent["kind"];
+  /** Where the call goes, when known at its start (samplers may decide on it). */
+  serverAddress?: string;
+  serverPort?: number;
   /** `start`: the call is starting now; `record`: it is already over (times come from the event). */
   phase: "start" | "record";
 }

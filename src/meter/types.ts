@@ -97,6 +97,12 @@ export interface TrackerHandle extends Tracker {
    * instrumented SDK under a middleware) and frees its budget reservation. Later calls do nothing.
    */
   discard?(): void;
+  /**
+   * Runs `fn` (the call itself) inside this call's telemetry context: with OpenTelemetry on, its
+   * CLIENT span starts now and is the active span while `fn` runs, so the work the call does
+   * (the SDK's own HTTP spans) nests under it. The integrations call the SDK method through it.
+   */
+  run?<T>(fn: () => T): T;
 }
 
 /** `meter.record()` input: a finished call. Only what you know; the rest is filled in. */

@@ -1,4 +1,5 @@
 import {
+  type Attributes,
   type Context,
   context,
   type MeterProvider,
@@ -12,21 +13,21 @@ import type { CallStart, MeterInstrumentation } from "../meter/instrumentation.t
 import type { UsageEvent } from "../usage/usage-event.ts";
 import {
   type AttributeOptions,
+  CallShapeCache,
   eventAttributes,
   genAiProviderName,
-  metricAttributes,
   spanName,
 } from "./event-attributes.ts";
 import {
   emitCallLog,
-  endCallSpan,
   eventTimes,
-  spanContext,
+  finishCallSpan,
   startCallSpan,
+  toHrTime,
 } from "./event-telemetry.ts";
 import { GenAiInstruments } from "./genai-instruments.ts";
 import { ProviderLookup } from "./providers.ts";
-import { GEN_AI } from "./semconv.ts";
+import { GEN_AI, GENERAL } from "./semconv.ts";
 
 /** Options of `createOtelInstrumentation` and `enableOtel`. */
 export interface OtelOptions {
@@ -55,15 +56,25 @@ export interface OtelOptions {
 /** What a call carries from its start to `finish`. */
 interface CapturedOtel {
   parent: Context;
-  /** The live span of a call tracked from its start. */
-  span?: Span;
-  /** Epoch ms with sub-millisecond precision, when the live span started. */
+  /** Epoch ms with sub-millisecond precision, when a call tracked from its start started. */
   startMs?: number;
+  /** What was known when a tracked call started, for a span started before the call runs. */
+  call?: CallStart;
+  /** The live span of a `track()` call, started by `runInContext`. */
+  span?: Span;
+  /** The name and attributes the live span was started with. */
+  spanName?: string;
+  spanStartAttributes?: Attributes;
 }
+
+const NOTHING_CAPTURED: CapturedOtel = { parent: ROOT_CONTEXT };
+
+// Fixed for the life of the process; its getter is not free, and it is read for every call.
+const TIME_ORIGIN = performance.timeOrigin;
 
 /**
  * Creates the OpenTelemetry instrumentation: for every call, a CLIENT span (child of the caller's
- * active context, started when the call starts), the GenAI client metrics and a log record.
+ * active context, starting when the call starts), the GenAI client metrics and a log record.
  * `import "llmeter/otel"` registers one for every meter; pass your own to
  * `createMeter({ instrumentations: [...] })` for a single meter.
  */
@@ -78,6 +89,7 @@ class OtelInstrumentation implements MeterInstrumentation {
   private readonly metrics: boolean;
   private readonly logs: boolean;
   private readonly attributeOptions: AttributeOptions;
+  private readonly shapes: CallShapeCache;
   private instrumentsMeter: unknown;
   private instruments: GenAiInstruments | undefined;
 
@@ -91,10 +103,16 @@ class OtelInstrumentation implements MeterInstrumentation {
       legacyAttributes:
         options.legacyAttributes ?? optsInGenAiDup(process.env.OTEL_SEMCONV_STABILITY_OPT_IN),
     };
+    this.shapes = new CallShapeCache(this.attributeOptions);
   }
 
-  // On the caller's stack: only the active context, and a span when a call starts now. With no
-  // provider registered, nothing at all: the meter then skips this call (no finish).
+  // On the caller's stack: only the active context and, for a call starting now, the clock. The
+  // span itself is made by `runInContext` when the call runs inside it (`track()`, and the
+  // integrations, which call the SDK through `tracker.run`), so it starts with the call and the
+  // call's own work nests under it. A call that never runs inside it (`start()` … `end()` by
+  // hand) gets its span in `finish`, with the start time read here: nothing can observe that span
+  // before it ends, and making it in one go sets each attribute once, off the caller's stack.
+  // With no provider registered, nothing at all: the meter then skips this call (no finish).
   captureContext(call: CallStart): CapturedOtel | undefined {
     const tracer = this.spans ? this.lookup.tracer() : undefined;
     if (
@@ -105,30 +123,35 @@ class OtelInstrumentation implements MeterInstrumentation {
       return undefined;
     const parent = context.active();
     if (call.phase !== "start" || tracer === undefined) return { parent };
-    const startMs = performance.timeOrigin + performance.now();
-    const attributes = {
-      [GEN_AI.providerName]: call.provider === undefined ? "" : genAiProviderName(call.provider),
-      [GEN_AI.requestModel]: call.model ?? "",
-    };
-    const span = startCallSpan(
-      tracer,
-      parent,
-      spanName(call.operation, call.model),
-      startMs,
-      attributes,
-    );
-    return { parent, span, startMs };
+    return { parent, startMs: TIME_ORIGIN + performance.now(), call };
   }
 
+  // `track()` and `tracker.run()` run the call inside its span, so spans made during the call
+  // (the SDK's own HTTP span) nest under it: that span must exist now.
   runInContext<T>(captured: unknown, fn: () => T): T {
-    const { parent, span } = captured as CapturedOtel;
-    if (span === undefined || !span.isRecording()) return fn();
-    return context.with(trace.setSpan(parent, span), fn);
+    const state = captured as CapturedOtel;
+    let span = state.span;
+    if (span === undefined) {
+      const call = state.call;
+      const tracer = call === undefined ? undefined : this.lookup.tracer();
+      if (call === undefined || tracer === undefined) return fn();
+      const name = spanName(call.operation, call.model);
+      const attributes = callStartAttributes(call);
+      const startTime = toHrTime(state.startMs ?? Date.now());
+      span = startCallSpan(tracer, state.parent, name, startTime, attributes);
+      state.span = span;
+      state.spanName = name;
+      state.spanStartAttributes = attributes;
+    }
+    if (!span.isRecording()) return fn();
+    return context.with(trace.setSpan(state.parent, span), fn);
   }
 
   // Off the caller's stack: everything else.
   finish(event: UsageEvent, captured: unknown): void {
-    const { parent = ROOT_CONTEXT, span: liveSpan, startMs } = (captured ?? {}) as CapturedOtel;
+    const state = (captured ?? NOTHING_CAPTURED) as CapturedOtel;
+    const parent = state.parent;
+    const liveSpan = state.span;
     const tracer = this.spans ? this.lookup.tracer() : undefined;
     const logger = this.logs ? this.lookup.logger() : undefined;
     const meter = this.metrics ? this.lookup.meter() : undefined;
@@ -141,39 +164,52 @@ class OtelInstrumentation implements MeterInstrumentation {
       return;
 
     const times =
-      startMs !== undefined
-        ? { startMs, endMs: startMs + (event.latencyMs ?? 0) }
+      state.startMs !== undefined
+        ? { startMs: state.startMs, endMs: state.startMs + (event.latencyMs ?? 0) }
         : eventTimes(event);
+    // Name, span start attributes and metric attribute sets are shared by every call of a shape.
+    const shape = this.shapes.get(event);
+    // One attribute object for the span and the log record: the same attributes, built once.
+    let attributes: Attributes | undefined;
     let logContext = parent;
-    if (tracer !== undefined || liveSpan !== undefined) {
-      const attributes = eventAttributes(event, this.attributeOptions);
-      const span =
-        liveSpan ??
-        (tracer === undefined
-          ? undefined
-          : startCallSpan(tracer, parent, spanName(event.operation, event.model), times.startMs));
-      if (span !== undefined) {
-        endCallSpan(span, event, attributes, times.endMs);
-        logContext = spanContext(parent, span);
-      }
-      if (logger !== undefined) emitCallLog(logger, event, attributes, logContext, times.endMs);
-    } else if (logger !== undefined) {
-      emitCallLog(
-        logger,
-        event,
-        eventAttributes(event, this.attributeOptions),
-        parent,
-        times.endMs,
-      );
+    if (liveSpan !== undefined) {
+      attributes = eventAttributes(event, this.attributeOptions);
+      const rename = shape.spanName === state.spanName ? undefined : shape.spanName;
+      const endTime = toHrTime(times.endMs);
+      finishCallSpan(liveSpan, event, attributes, state.spanStartAttributes, endTime, rename);
+      logContext = trace.setSpan(parent, liveSpan);
+    } else if (tracer !== undefined) {
+      attributes = eventAttributes(event, this.attributeOptions);
+      const startAttributes = shape.spanStartAttributes;
+      const startTime = toHrTime(times.startMs);
+      const span = startCallSpan(tracer, parent, shape.spanName, startTime, startAttributes);
+      finishCallSpan(span, event, attributes, startAttributes, toHrTime(times.endMs));
+      logContext = trace.setSpan(parent, span);
+    }
+    if (logger !== undefined) {
+      attributes ??= eventAttributes(event, this.attributeOptions);
+      emitCallLog(logger, event, attributes, logContext, toHrTime(times.endMs), shape.spanName);
     }
     if (meter !== undefined) {
       if (this.instrumentsMeter !== meter) {
         this.instruments = new GenAiInstruments(meter);
         this.instrumentsMeter = meter;
       }
-      this.instruments?.record(event, metricAttributes(event, this.attributeOptions));
+      this.instruments?.record(event, shape);
     }
   }
+}
+
+/** The sampling-relevant attributes known when a tracked call starts (see `spanStartAttributes`). */
+function callStartAttributes(call: CallStart): Attributes {
+  const attributes: Attributes = {};
+  if (call.operation !== undefined) attributes[GEN_AI.operationName] = call.operation;
+  if (call.provider !== undefined)
+    attributes[GEN_AI.providerName] = genAiProviderName(call.provider);
+  if (call.model !== undefined) attributes[GEN_AI.requestModel] = call.model;
+  if (call.serverAddress !== undefined) attributes[GENERAL.serverAddress] = call.serverAddress;
+  if (call.serverPort !== undefined) attributes[GENERAL.serverPort] = call.serverPort;
+  return attributes;
 }
 
 function envFlag(value: string | undefined): boolean {

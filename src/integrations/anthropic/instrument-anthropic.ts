@@ -10,7 +10,7 @@ import {
   type ServerEndpoint,
   serverFromBaseUrl,
 } from "../shared/request-details.ts";
-import { endWithError, startTracker } from "../shared/start-tracker.ts";
+import { endWithError, runInCallContext, startTracker } from "../shared/start-tracker.ts";
 import { type SdkStreamLike, watchSdkStream } from "../shared/stream-watch.ts";
 import { trackApiPromise } from "../shared/track-api-promise.ts";
 import { AnthropicStreamHandler } from "./anthropic-stream-handler.ts";
@@ -120,7 +120,7 @@ function wrapCreate(
     }
     let promise: unknown;
     try {
-      promise = original.apply(this, args);
+      promise = runInCallContext(tracker, () => original.apply(this, args));
     } catch (error) {
       endWithError(tracker, error);
       throw error;

@@ -11,7 +11,12 @@ import {
   type ServerEndpoint,
   serverFromBaseUrl,
 } from "../shared/request-details.ts";
-import { endQuietly, endWithError, startTracker } from "../shared/start-tracker.ts";
+import {
+  endQuietly,
+  endWithError,
+  runInCallContext,
+  startTracker,
+} from "../shared/start-tracker.ts";
 import { watchAsyncGenerator } from "../shared/stream-watch.ts";
 import { type GoogleResponseLike, GoogleStreamHandler } from "./google-stream-handler.ts";
 import { googleUsageToTokens } from "./google-usage.ts";
@@ -164,7 +169,7 @@ function measure(
     };
     let promise: unknown;
     try {
-      promise = original.apply(this, args);
+      promise = runInCallContext(tracker, () => original.apply(this, args));
     } catch (error) {
       return onFailure(error);
     }

@@ -11,7 +11,7 @@ import {
   type ServerEndpoint,
   serverFromBaseUrl,
 } from "../shared/request-details.ts";
-import { endWithError, startTracker } from "../shared/start-tracker.ts";
+import { endWithError, runInCallContext, startTracker } from "../shared/start-tracker.ts";
 import { type SdkStreamLike, watchSdkStream } from "../shared/stream-watch.ts";
 import { trackApiPromise } from "../shared/track-api-promise.ts";
 import { ChatStreamHandler, ResponsesStreamHandler } from "./openai-stream-handlers.ts";
@@ -147,7 +147,7 @@ function wrapCreate(
     }
     let promise: unknown;
     try {
-      promise = original.apply(this, callArgs);
+      promise = runInCallContext(tracker, () => original.apply(this, callArgs));
     } catch (error) {
       endWithError(tracker, error);
       throw error;

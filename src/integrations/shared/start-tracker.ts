@@ -18,6 +18,14 @@ export function startTracker(meter: Meter, info: TrackInfo): TrackerHandle {
   return tracker;
 }
 
+/**
+ * Calls the SDK method inside the call's telemetry context, so its span (OpenTelemetry) starts
+ * when the call starts and what the SDK does meanwhile (its HTTP request's span) nests under it.
+ */
+export function runInCallContext<T>(tracker: TrackerHandle, call: () => T): T {
+  return tracker.run === undefined ? call() : tracker.run(call);
+}
+
 /** Records a failed call; never throws, so the caller always gets the SDK's own error. */
 export function endWithError(tracker: TrackerHandle, error: unknown): void {
   try {
