@@ -4,7 +4,8 @@
  * (`@opentelemetry/instrumentation-openai`) and OpenLLMetry (`@traceloop/instrumentation-openai`)
  * instrumentations, each with a registered TracerProvider exporting to memory.
  *
- * Workloads: a chat completion, and a chat completion streamed in 50 content chunks, both served by
+ * Workloads: a chat completion, and chat completions streamed in 10 and in 50 content chunks (the
+ * difference gives the cost per chunk through the SDK), served by
  * the mock provider. Two transports: `memory` replays the mock's recorded bytes through the SDK's
  * `fetch` option (no sockets, so the instrumentation's own cost is not drowned by loopback noise),
  * and `loopback` goes to the mock server over TCP (end to end). All variants run in one process,
@@ -59,19 +60,36 @@ const VARIANTS = [
   "integration-only",
   "otel-contrib",
   "traceloop",
+  "bare-usage",
 ] as const;
 type Variant = (typeof VARIANTS)[number];
 const TRANSPORTS = ["memory", "loopback"] as const;
 type Transport = (typeof TRANSPORTS)[number];
 const CHUNKS = 50;
+/** A shorter stream: the per-chunk cost is the difference between the two streams per chunk. */
+const SHORT_CHUNKS = 10;
 /** Calls per round and rotations (× --rounds) of each workload, per transport. */
 // Short rounds, many rotations: on a shared machine the noise comes in bursts of milliseconds, so
 // a variant's round and the bare round it is compared with should be close in time.
 const SCENARIOS = [
-  { name: "chat", stream: false, callsPerRound: { memory: 50, loopback: 20 }, rotations: 16 },
+  {
+    name: "chat",
+    stream: false,
+    chunks: CHUNKS,
+    callsPerRound: { memory: 50, loopback: 20 },
+    rotations: 16,
+  },
+  {
+    name: `chat stream (${SHORT_CHUNKS} chunks)`,
+    stream: true,
+    chunks: SHORT_CHUNKS,
+    callsPerRound: { memory: 20, loopback: 10 },
+    rotations: 16,
+  },
   {
     name: `chat stream (${CHUNKS} chunks)`,
     stream: true,
+    chunks: CHUNKS,
     callsPerRound: { memory: 10, loopback: 5 },
     rotations: 16,
   },
@@ -205,7 +223,7 @@ async function setUpPeers(): Promise<Peers> {
   };
 }
 
-async function callOnce(client: OpenAI, stream: boolean): Promise<void> {
+async function callOnce(client: OpenAI, stream: boolean, askUsage = false): Promise<void> {
   if (!stream) {
     await client.chat.completions.create({ model: "gpt-4o-mini", messages });
     return;
@@ -214,6 +232,8 @@ async function callOnce(client: OpenAI, stream: boolean): Promise<void> {
     model: "gpt-4o-mini",
     messages,
     stream: true,
+    // The caller asking for stream usage itself: the request llmeter's usage injection makes.
+    ...(askUsage ? { stream_options: { include_usage: true } } : {}),
   });
   for await (const _chunk of chunks) {
     // read every chunk, as an application would
@@ -240,10 +260,11 @@ async function timeRound(
   stream: boolean,
   calls: number,
   flush: () => Promise<void>,
+  askUsage = false,
 ): Promise<number> {
   const started = process.cpuUsage();
   for (let call = 0; call < calls; call++) {
-    await callOnce(client, stream);
+    await callOnce(client, stream, askUsage);
     await turnEventLoop();
   }
   await flush();
@@ -252,7 +273,10 @@ async function timeRound(
 }
 
 async function runAll(rounds: number): Promise<Measurement[]> {
-  const mock = await startMockProvider({ chunks: CHUNKS, replyWords: CHUNKS });
+  const mocks = {
+    [CHUNKS]: await startMockProvider({ chunks: CHUNKS, replyWords: CHUNKS }),
+    [SHORT_CHUNKS]: await startMockProvider({ chunks: SHORT_CHUNKS, replyWords: SHORT_CHUNKS }),
+  };
   const events = { count: 0 };
   const meter = createMeter({
     sinks: [
@@ -268,39 +292,43 @@ async function runAll(rounds: number): Promise<Measurement[]> {
   const peers = await setUpPeers();
   const results: Measurement[] = [];
   for (const transport of TRANSPORTS) {
-    const makeClient = () =>
-      new OpenAI({
-        baseURL: mock.openaiBaseUrl,
-        apiKey: "test",
-        // The SDK's default: a pooled keep-alive socket the server just closed is retried, as in
-        // production, instead of failing the run.
-        maxRetries: 2,
-        ...(transport === "memory" ? { fetch: createReplayFetch() } : {}),
-      });
-    const bare = makeClient();
-    const clients: Record<Variant | "bare", OpenAI> = {
-      bare,
-      llmeter: instrumentOpenAI(makeClient(), { meter }),
-      "llmeter-no-inject": instrumentOpenAI(makeClient(), { meter, injectStreamUsage: false }),
-      // instrumentOpenAI on a meter whose trackers do nothing, without usage injection: the
-      // integration's own JavaScript, without the meter's per-event work (validation, pricing,
-      // sinks) and without the bigger response that asking for stream usage brings.
-      "integration-only": instrumentOpenAI(makeClient(), {
-        meter: createStubMeter(),
-        injectStreamUsage: false,
-      }),
-      // The peers patch the SDK's prototypes: they measure a plain client.
-      "otel-contrib": bare,
-      traceloop: bare,
-    };
-    const sides = ["bare", ...VARIANTS] as const;
     for (const scenario of SCENARIOS) {
+      const mock = mocks[scenario.chunks];
+      const makeClient = () =>
+        new OpenAI({
+          baseURL: mock.openaiBaseUrl,
+          apiKey: "test",
+          // The SDK's default: a pooled keep-alive socket the server just closed is retried, as in
+          // production, instead of failing the run.
+          maxRetries: 2,
+          ...(transport === "memory" ? { fetch: createReplayFetch() } : {}),
+        });
+      const bare = makeClient();
+      const clients: Record<Variant | "bare", OpenAI> = {
+        bare,
+        llmeter: instrumentOpenAI(makeClient(), { meter }),
+        "llmeter-no-inject": instrumentOpenAI(makeClient(), { meter, injectStreamUsage: false }),
+        // instrumentOpenAI on a meter whose trackers do nothing, without usage injection: the
+        // integration's own JavaScript, without the meter's per-event work (validation, pricing,
+        // sinks) and without the bigger response that asking for stream usage brings.
+        "integration-only": instrumentOpenAI(makeClient(), {
+          meter: createStubMeter(),
+          injectStreamUsage: false,
+        }),
+        // The peers patch the SDK's prototypes: they measure a plain client.
+        "otel-contrib": bare,
+        traceloop: bare,
+        // No instrumentation: the bare SDK asking for stream usage itself, as llmeter's injection
+        // does. Its "added" is what the bigger response costs the SDK.
+        "bare-usage": bare,
+      };
+      const sides = ["bare", ...VARIANTS] as const;
       const calls = scenario.callsPerRound[transport];
       // Warm-up: JIT, connection pools, replay recordings.
       for (let warmUp = 0; warmUp < 3; warmUp++) {
         for (const side of sides) {
           peers.use(side as Variant);
-          await timeRound(clients[side], scenario.stream, calls, flush);
+          await timeRound(clients[side], scenario.stream, calls, flush, side === "bare-usage");
         }
       }
       const times = new Map<string, number[]>(sides.map((side) => [side, []]));
@@ -313,7 +341,10 @@ async function runAll(rounds: number): Promise<Measurement[]> {
         const roundTimes = new Map<string, number>();
         for (const side of order) {
           peers.use(side as Variant);
-          roundTimes.set(side, await timeRound(clients[side], scenario.stream, calls, flush));
+          roundTimes.set(
+            side,
+            await timeRound(clients[side], scenario.stream, calls, flush, side === "bare-usage"),
+          );
         }
         const bareTime = roundTimes.get("bare") ?? 0;
         for (const side of sides) times.get(side)?.push(roundTimes.get(side) ?? 0);
@@ -344,7 +375,7 @@ async function runAll(rounds: number): Promise<Measurement[]> {
       throw new Error(`${variant} recorded nothing: the benchmark is not measuring it`);
   }
   await meter.shutdown();
-  await mock.close();
+  await Promise.all(Object.values(mocks).map((mock) => mock.close()));
   return results;
 }
 
@@ -430,29 +461,34 @@ async function main(): Promise<void> {
     `Added CPU time per OpenAI call vs the bare SDK (µs; whole rounds, median over ${SCENARIOS[0].rotations * rounds} rotations of all variants; node ${process.version})\n`,
   );
   console.log(
-    `${"transport".padEnd(9)} ${"workload".padEnd(24)} ${"variant".padEnd(17)} ${"bare".padStart(9)} ${"instr.".padStart(9)} ${"added".padStart(9)} ${"per chunk".padStart(9)} ${"slope".padStart(9)}`,
+    `${"transport".padEnd(9)} ${"workload".padEnd(24)} ${"variant".padEnd(17)} ${"bare".padStart(9)} ${"instr.".padStart(9)} ${"added".padStart(9)} ${"same req.".padStart(9)} ${"per chunk".padStart(9)}`,
   );
+  const find = (variant: Variant, transport: Transport, scenario: string) =>
+    all.find(
+      (entry) =>
+        entry.variant === variant && entry.transport === transport && entry.scenario === scenario,
+    );
+  const shortStream = SCENARIOS.find((scenario) => scenario.chunks === SHORT_CHUNKS)!;
   for (const transport of TRANSPORTS) {
     for (const scenario of SCENARIOS) {
       for (const variant of VARIANTS) {
-        const row = all.find(
-          (entry) =>
-            entry.variant === variant &&
-            entry.transport === transport &&
-            entry.scenario === scenario.name,
-        );
+        const row = find(variant, transport, scenario.name);
         if (row === undefined) continue;
-        const plain = all.find(
-          (entry) =>
-            entry.variant === variant && entry.transport === transport && entry.scenario === "chat",
-        );
-        const perChunk = scenario.stream ? format(row.addedMicros / CHUNKS) : "".padStart(9);
-        const slope =
-          scenario.stream && plain !== undefined
-            ? format((row.addedMicros - plain.addedMicros) / CHUNKS, 2)
+        // llmeter's injected request against the bare SDK making that same request.
+        const sameRequest =
+          variant === "llmeter" && scenario.stream
+            ? format(
+                row.addedMicros - (find("bare-usage", transport, scenario.name)?.addedMicros ?? 0),
+              )
+            : "".padStart(9);
+        // Through the SDK: (added on the long stream - added on the short one) / extra chunks.
+        const short = find(variant, transport, shortStream.name);
+        const perChunk =
+          scenario.stream && scenario.chunks === CHUNKS && short !== undefined
+            ? format((row.addedMicros - short.addedMicros) / (CHUNKS - SHORT_CHUNKS), 2)
             : "".padStart(9);
         console.log(
-          `${transport.padEnd(9)} ${scenario.name.padEnd(24)} ${variant.padEnd(17)} ${format(row.bareMicros)} ${format(row.instrumentedMicros)} ${format(row.addedMicros)} ${perChunk} ${slope}`,
+          `${transport.padEnd(9)} ${scenario.name.padEnd(24)} ${variant.padEnd(17)} ${format(row.bareMicros)} ${format(row.instrumentedMicros)} ${format(row.addedMicros)} ${sameRequest} ${perChunk}`,
         );
       }
     }
@@ -460,14 +496,15 @@ async function main(): Promise<void> {
   console.log(
     [
       "",
-      "'per chunk' is the whole added time of a streamed call divided by its chunks (an upper bound that",
-      "also carries the per-call cost); 'slope' is (added on the stream - added on the plain call) / chunks.",
+      "'per chunk' is the cost of one more chunk through the SDK: (added on the 50-chunk stream - added",
+      `on the ${SHORT_CHUNKS}-chunk stream) / ${CHUNKS - SHORT_CHUNKS}; per-call costs cancel out.`,
       "llmeter asks OpenAI for stream usage (include_usage) and gets exact tokens; the peers record",
-      "none on such streams. 'llmeter-no-inject' (injectStreamUsage:",
-      "false) isolates llmeter's own cost from the bigger response the server sends when asked for",
-      "usage. 'integration-only' is instrumentOpenAI (no injection) on a meter whose trackers do",
-      "nothing: the integration's own JavaScript, without the meter's per-event work; its slope is",
-      "llmeter's cost per chunk measured through the SDK.",
+      "none on such streams. The server then sends `usage: null` on every chunk and one more chunk,",
+      "which the SDK parses: 'bare-usage' is the bare SDK making that same request itself, and 'same",
+      "req.' is llmeter's added time against it (llmeter's own cost on the request it makes).",
+      "'llmeter-no-inject' (injectStreamUsage: false) makes the peers' request. 'integration-only' is",
+      "instrumentOpenAI (no injection) on a meter whose trackers do nothing: the integration's own",
+      "JavaScript, without the meter's per-event work.",
       "Targets: llmeter under half of either peer's added time; under 0.5 µs per chunk.",
     ].join("\n"),
   );
