@@ -70,6 +70,13 @@ describe("normalizeUsageEvent", () => {
     expect(problems[0]).toMatch(/not a whole number/);
   });
 
+  it("stores a negative zero as zero, so a second pass changes nothing", () => {
+    const { event } = normalizeUsageEvent({ cacheReadTokens: -0, latencyMs: -0 });
+    expect(Object.is(event.cacheReadTokens, 0)).toBe(true);
+    expect(Object.is(event.latencyMs, 0)).toBe(true);
+    expect(normalizeUsageEvent(event).event).toEqual(event);
+  });
+
   it("truncates absurdly long strings", () => {
     const { event } = normalizeUsageEvent({
       provider: "a",

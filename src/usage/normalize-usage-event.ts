@@ -197,7 +197,8 @@ function normalizeField(
         problems.push(`${field}: ${value} is not a whole number; rounded`);
         target[field] = Math.round(value);
       } else {
-        target[field] = value;
+        // -0 passes `value < 0`; stored as 0 so that every later pass and sum sees the same value.
+        target[field] = value === 0 ? 0 : value;
       }
       break;
     case "measure":
@@ -206,7 +207,7 @@ function normalizeField(
           `${field}: expected a non-negative finite number, got ${shown(value)}; dropped`,
         );
       } else {
-        target[field] = value;
+        target[field] = value === 0 ? 0 : value;
       }
       break;
     case "signedNumber":
