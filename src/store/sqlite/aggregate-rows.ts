@@ -3,46 +3,36 @@ import type { GroupBy, UsageGroup } from "../../stats/usage-stats.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
 import { createTimeBucketKeyer } from "../time-bucket-keyer.ts";
 import type { AggregateResult } from "../usage-store.ts";
+import { EVENT_COLUMNS } from "./event-row.ts";
 
-/** The columns an aggregate scan reads, in the order `aggregateRows` expects them. */
-export const AGGREGATE_COLUMNS = [
-  "ts_ms",
-  "kind",
-  "provider",
-  "model",
-  "tenant_id",
-  "user_id",
-  "session_id",
-  "success",
-  "error_type",
-  "cached",
-  "streaming",
-  "input_tokens",
-  "output_tokens",
-  "total_tokens",
-  "cache_read_tokens",
-  "cache_write_tokens",
-  "reasoning_tokens",
-  "cost_usd",
-  "latency_ms",
-  "ttft_ms",
-] as const;
+/**
+ * The columns an aggregate scan reads, in the order `aggregateRows` expects them: every events
+ * column but the id and the JSON extra, in the same order. So a row of bound values
+ * (`EVENT_COLUMNS` order) holds an aggregate row from its second value on, which lets rollups
+ * read what a batch inserts with `fillRowView` too.
+ */
+export const AGGREGATE_COLUMNS = EVENT_COLUMNS.slice(1, -1);
 
-/** Fills `view` with the fields of an `AGGREGATE_COLUMNS` row that totals are computed from. */
-export function fillRowView(row: Row, view: UsageEvent): void {
-  view.success = row[7] === 1;
-  view.errorType = (row[8] as string | null) ?? undefined;
-  view.cached = row[9] === 1;
-  view.streaming = row[10] === 1;
-  view.inputTokens = (row[11] as number | null) ?? undefined;
-  view.outputTokens = (row[12] as number | null) ?? undefined;
-  view.totalTokens = (row[13] as number | null) ?? undefined;
-  view.cacheReadTokens = (row[14] as number | null) ?? undefined;
-  view.cacheWriteTokens = (row[15] as number | null) ?? undefined;
-  view.reasoningTokens = (row[16] as number | null) ?? undefined;
-  view.costUsd = (row[17] as number | null) ?? undefined;
-  view.latencyMs = (row[18] as number | null) ?? undefined;
-  view.timeToFirstTokenMs = (row[19] as number | null) ?? undefined;
+/**
+ * Fills `view` with the fields totals are computed from, read from an `AGGREGATE_COLUMNS` row
+ * starting at `offset`. Through one object shape: events themselves come in many shapes, which
+ * makes reading them slower.
+ */
+export function fillRowView(row: Row, view: UsageEvent, offset = 0): void {
+  view.success = row[offset + 7] === 1;
+  view.errorType = (row[offset + 8] as string | null) ?? undefined;
+  view.cached = row[offset + 9] === 1;
+  view.streaming = row[offset + 10] === 1;
+  view.inputTokens = (row[offset + 11] as number | null) ?? undefined;
+  view.outputTokens = (row[offset + 12] as number | null) ?? undefined;
+  view.totalTokens = (row[offset + 13] as number | null) ?? undefined;
+  view.cacheReadTokens = (row[offset + 14] as number | null) ?? undefined;
+  // The stored cache-write column is already the sum of the three cache-write fields.
+  view.cacheWriteTokens = (row[offset + 15] as number | null) ?? undefined;
+  view.reasoningTokens = (row[offset + 16] as number | null) ?? undefined;
+  view.costUsd = (row[offset + 17] as number | null) ?? undefined;
+  view.latencyMs = (row[offset + 18] as number | null) ?? undefined;
+  view.timeToFirstTokenMs = (row[offset + 19] as number | null) ?? undefined;
 }
 
 /** The group key of a raw row for each `groupBy` (time buckets in `timeZone`). */

@@ -88,32 +88,6 @@ export function writeEventRow(event: UsageEvent, target: SqlValue[], offset: num
 }
 
 /**
- * Fills `view` with the fields rollups are computed from, read from one row of bound values
- * (`EVENT_COLUMNS` order, from `offset`). Rollups thus sum exactly what is stored, and through
- * one object shape: events themselves come in many shapes, which makes reading them slower.
- */
-export function fillEventRowView(
-  values: readonly SqlValue[],
-  offset: number,
-  view: UsageEvent,
-): void {
-  view.success = values[offset + 8] === 1;
-  view.errorType = (values[offset + 9] as string | null) ?? undefined;
-  view.cached = values[offset + 10] === 1;
-  view.streaming = values[offset + 11] === 1;
-  view.inputTokens = (values[offset + 12] as number | null) ?? undefined;
-  view.outputTokens = (values[offset + 13] as number | null) ?? undefined;
-  view.totalTokens = (values[offset + 14] as number | null) ?? undefined;
-  view.cacheReadTokens = (values[offset + 15] as number | null) ?? undefined;
-  // The stored cache-write column is already the sum of the three cache-write fields.
-  view.cacheWriteTokens = (values[offset + 16] as number | null) ?? undefined;
-  view.reasoningTokens = (values[offset + 17] as number | null) ?? undefined;
-  view.costUsd = (values[offset + 18] as number | null) ?? undefined;
-  view.latencyMs = (values[offset + 19] as number | null) ?? undefined;
-  view.timeToFirstTokenMs = (values[offset + 20] as number | null) ?? undefined;
-}
-
-/**
  * Milliseconds of an event timestamp. The meter writes `toISOString()`'s shape,
  * `YYYY-MM-DDTHH:mm:ss.sssZ`, which is read here from its digits (several times cheaper than
  * `Date.parse`, measurable at 200,000 events/s); any other shape, and days past the 28th (whose

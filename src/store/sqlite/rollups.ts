@@ -8,7 +8,6 @@ import { createTimeBucketKeyer } from "../time-bucket-keyer.ts";
 import type { AggregateResult } from "../usage-store.ts";
 import { AGGREGATE_COLUMNS, createRowKeyers, fillRowView, type Row } from "./aggregate-rows.ts";
 import type { InsertedRows } from "./event-inserter.ts";
-import { fillEventRowView } from "./event-row.ts";
 
 /**
  * Hourly rollups: per UTC hour × tenant × provider × model × kind, the exact sums and mergeable
@@ -226,7 +225,8 @@ export class RollupWriter {
       const values = rows.values[index]!;
       const offset = rows.offsets[index]!;
       const hour = Math.floor((values[offset + 1] as number) / HOUR_MS) * HOUR_MS;
-      fillEventRowView(values, offset, view);
+      // Bound values start with the id: the aggregate columns follow it (see AGGREGATE_COLUMNS).
+      fillRowView(values, view, offset + 1);
       groups
         .get(
           (values[offset + 5] as string | null) ?? "",
