@@ -48,41 +48,91 @@ export class TotalsAccumulator {
       this.timesToFirstToken.push(event.timeToFirstTokenMs);
   }
 
-  get costUsd(): number {
-    return this.costNanoUsd / 1e9;
-  }
-
   toTotals(): UsageTotals {
     const latencies = this.latencies.sort(ascending);
     const ttft = this.timesToFirstToken.sort(ascending);
-    const totalCostUsd = this.costUsd;
     let latencySum = 0;
     for (const value of latencies) latencySum += value;
-    return {
-      totalRequests: this.totalRequests,
-      successfulRequests: this.successfulRequests,
-      failedRequests: this.totalRequests - this.successfulRequests,
-      successRate: this.totalRequests === 0 ? 1 : this.successfulRequests / this.totalRequests,
-      cachedRequests: this.cachedRequests,
-      unpricedRequests: this.unpricedRequests,
-      streamingRequests: this.streamingRequests,
-      totalInputTokens: this.inputTokens,
-      totalOutputTokens: this.outputTokens,
-      totalTokens: this.totalTokens,
-      totalCacheReadTokens: this.cacheReadTokens,
-      totalCacheWriteTokens: this.cacheWriteTokens,
-      totalReasoningTokens: this.reasoningTokens,
-      totalCostUsd,
-      avgCostPerRequest: this.totalRequests === 0 ? 0 : totalCostUsd / this.totalRequests,
-      avgLatencyMs: latencies.length === 0 ? undefined : latencySum / latencies.length,
-      latencyP50: percentile(latencies, 0.5),
-      latencyP95: percentile(latencies, 0.95),
-      latencyP99: percentile(latencies, 0.99),
-      timeToFirstTokenP50: percentile(ttft, 0.5),
-      timeToFirstTokenP95: percentile(ttft, 0.95),
-      timeToFirstTokenP99: percentile(ttft, 0.99),
-    };
+    return totalsFromCounts(
+      {
+        requests: this.totalRequests,
+        successes: this.successfulRequests,
+        cached: this.cachedRequests,
+        unpriced: this.unpricedRequests,
+        streaming: this.streamingRequests,
+        inputTokens: this.inputTokens,
+        outputTokens: this.outputTokens,
+        totalTokens: this.totalTokens,
+        cacheReadTokens: this.cacheReadTokens,
+        cacheWriteTokens: this.cacheWriteTokens,
+        reasoningTokens: this.reasoningTokens,
+        costNano: this.costNanoUsd,
+      },
+      latencies.length === 0 ? undefined : latencySum / latencies.length,
+      (quantile) => percentile(latencies, quantile),
+      (quantile) => percentile(ttft, quantile),
+    );
   }
+}
+
+/** The sums `UsageTotals` are derived from, as every accumulator (memory, rollups) keeps them. */
+export interface TotalsCounts {
+  requests: number;
+  successes: number;
+  cached: number;
+  unpriced: number;
+  streaming: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** Cost in integer nano-dollars: many small costs add up without float drift. */
+  costNano: number;
+}
+
+/** A percentile (quantile 0..1) of a distribution; undefined when it holds no value. */
+export type PercentileOf = (quantile: number) => number | undefined;
+
+/** The percentiles `UsageTotals` reports (p50, p95, p99), in this order. */
+export const TOTALS_QUANTILES = [0.5, 0.95, 0.99] as const;
+
+/**
+ * `UsageTotals` from the sums and the latency distributions: the rates, averages and dollar cost
+ * are derived here once, whatever kept the sums (exact lists in memory, histograms in rollups).
+ */
+export function totalsFromCounts(
+  counts: TotalsCounts,
+  avgLatencyMs: number | undefined,
+  latencyAt: PercentileOf,
+  timeToFirstTokenAt: PercentileOf,
+): UsageTotals {
+  const totalCostUsd = counts.costNano / 1e9;
+  return {
+    totalRequests: counts.requests,
+    successfulRequests: counts.successes,
+    failedRequests: counts.requests - counts.successes,
+    successRate: counts.requests === 0 ? 1 : counts.successes / counts.requests,
+    cachedRequests: counts.cached,
+    unpricedRequests: counts.unpriced,
+    streamingRequests: counts.streaming,
+    totalInputTokens: counts.inputTokens,
+    totalOutputTokens: counts.outputTokens,
+    totalTokens: counts.totalTokens,
+    totalCacheReadTokens: counts.cacheReadTokens,
+    totalCacheWriteTokens: counts.cacheWriteTokens,
+    totalReasoningTokens: counts.reasoningTokens,
+    totalCostUsd,
+    avgCostPerRequest: counts.requests === 0 ? 0 : totalCostUsd / counts.requests,
+    avgLatencyMs,
+    latencyP50: latencyAt(TOTALS_QUANTILES[0]),
+    latencyP95: latencyAt(TOTALS_QUANTILES[1]),
+    latencyP99: latencyAt(TOTALS_QUANTILES[2]),
+    timeToFirstTokenP50: timeToFirstTokenAt(TOTALS_QUANTILES[0]),
+    timeToFirstTokenP95: timeToFirstTokenAt(TOTALS_QUANTILES[1]),
+    timeToFirstTokenP99: timeToFirstTokenAt(TOTALS_QUANTILES[2]),
+  };
 }
 
 /** The totals of no events at all (percentiles undefined). */

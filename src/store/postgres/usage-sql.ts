@@ -1,4 +1,4 @@
-import { NONE_KEY } from "../../stats/aggregate-events.ts";
+import { NONE_KEY, TOTALS_QUANTILES, totalsFromCounts } from "../../stats/aggregate-events.ts";
 import { assertTimeZone } from "../../stats/time-buckets.ts";
 import type { GroupBy, UsageFilter, UsageTotals } from "../../stats/usage-stats.ts";
 
@@ -91,8 +91,8 @@ export const TOTALS_COLUMNS = `
   coalesce(sum(reasoning_tokens), 0)::float8 AS reasoning_tokens,
   coalesce(sum(floor(cost_usd * 1e9 + 0.5)), 0)::float8 AS cost_nano_usd,
   avg(latency_ms) AS avg_latency_ms,
-  percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY latency_ms) AS latency_percentiles,
-  percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ttft_ms) AS ttft_percentiles`;
+  percentile_cont(ARRAY[${TOTALS_QUANTILES.join(", ")}]) WITHIN GROUP (ORDER BY latency_ms) AS latency_percentiles,
+  percentile_cont(ARRAY[${TOTALS_QUANTILES.join(", ")}]) WITHIN GROUP (ORDER BY ttft_ms) AS ttft_percentiles`;
 
 /** The row `TOTALS_COLUMNS` produces. */
 export interface TotalsRow {
@@ -113,35 +113,30 @@ export interface TotalsRow {
   ttft_percentiles: Array<number | null> | null;
 }
 
-/** `UsageTotals` from a `TOTALS_COLUMNS` row, with the same derived fields as `TotalsAccumulator`. */
+/** `UsageTotals` from a `TOTALS_COLUMNS` row, derived as the in-memory and SQLite stores do. */
 export function totalsFromRow(row: TotalsRow): UsageTotals {
-  const totalCostUsd = row.cost_nano_usd / 1e9;
-  const latency = row.latency_percentiles ?? [];
-  const ttft = row.ttft_percentiles ?? [];
-  return {
-    totalRequests: row.requests,
-    successfulRequests: row.successes,
-    failedRequests: row.requests - row.successes,
-    successRate: row.requests === 0 ? 1 : row.successes / row.requests,
-    cachedRequests: row.cached,
-    unpricedRequests: row.unpriced,
-    streamingRequests: row.streaming,
-    totalInputTokens: row.input_tokens,
-    totalOutputTokens: row.output_tokens,
-    totalTokens: row.total_tokens,
-    totalCacheReadTokens: row.cache_read_tokens,
-    totalCacheWriteTokens: row.cache_write_tokens,
-    totalReasoningTokens: row.reasoning_tokens,
-    totalCostUsd,
-    avgCostPerRequest: row.requests === 0 ? 0 : totalCostUsd / row.requests,
-    avgLatencyMs: row.avg_latency_ms ?? undefined,
-    latencyP50: latency[0] ?? undefined,
-    latencyP95: latency[1] ?? undefined,
-    latencyP99: latency[2] ?? undefined,
-    timeToFirstTokenP50: ttft[0] ?? undefined,
-    timeToFirstTokenP95: ttft[1] ?? undefined,
-    timeToFirstTokenP99: ttft[2] ?? undefined,
-  };
+  // percentile_cont(ARRAY[TOTALS_QUANTILES]) gives one value per quantile, in that order.
+  const at = (values: Array<number | null> | null) => (quantile: number) =>
+    values?.[TOTALS_QUANTILES.indexOf(quantile as (typeof TOTALS_QUANTILES)[number])] ?? undefined;
+  return totalsFromCounts(
+    {
+      requests: row.requests,
+      successes: row.successes,
+      cached: row.cached,
+      unpriced: row.unpriced,
+      streaming: row.streaming,
+      inputTokens: row.input_tokens,
+      outputTokens: row.output_tokens,
+      totalTokens: row.total_tokens,
+      cacheReadTokens: row.cache_read_tokens,
+      cacheWriteTokens: row.cache_write_tokens,
+      reasoningTokens: row.reasoning_tokens,
+      costNano: row.cost_nano_usd,
+    },
+    row.avg_latency_ms ?? undefined,
+    at(row.latency_percentiles),
+    at(row.ttft_percentiles),
+  );
 }
 
 /** Totals of no events at all. */

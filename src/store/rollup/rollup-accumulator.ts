@@ -1,23 +1,15 @@
-import { eventCacheWriteTokens, eventTotalTokens } from "../../stats/aggregate-events.ts";
+import {
+  eventCacheWriteTokens,
+  eventTotalTokens,
+  type TotalsCounts,
+  totalsFromCounts,
+} from "../../stats/aggregate-events.ts";
 import type { UsageTotals } from "../../stats/usage-stats.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 
 /** One stored rollup: the sums of the events of one hour × tenant × provider × model × kind. */
-export interface RollupSums {
-  requests: number;
-  successes: number;
-  cached: number;
-  unpriced: number;
-  streaming: number;
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  /** Cost in integer nano-dollars, like the in-memory accumulator: no float drift. */
-  costNano: number;
+export interface RollupSums extends TotalsCounts {
   latencySum: number;
   latency: LatencyHistogram;
   timeToFirstToken: LatencyHistogram;
@@ -121,31 +113,12 @@ export class RollupAccumulator implements RollupSums {
   }
 
   toTotals(): UsageTotals {
-    const totalCostUsd = this.costNano / 1e9;
-    return {
-      totalRequests: this.requests,
-      successfulRequests: this.successes,
-      failedRequests: this.requests - this.successes,
-      successRate: this.requests === 0 ? 1 : this.successes / this.requests,
-      cachedRequests: this.cached,
-      unpricedRequests: this.unpriced,
-      streamingRequests: this.streaming,
-      totalInputTokens: this.inputTokens,
-      totalOutputTokens: this.outputTokens,
-      totalTokens: this.totalTokens,
-      totalCacheReadTokens: this.cacheReadTokens,
-      totalCacheWriteTokens: this.cacheWriteTokens,
-      totalReasoningTokens: this.reasoningTokens,
-      totalCostUsd,
-      avgCostPerRequest: this.requests === 0 ? 0 : totalCostUsd / this.requests,
-      avgLatencyMs: this.latency.count === 0 ? undefined : this.latencySum / this.latency.count,
-      latencyP50: this.latency.percentile(0.5),
-      latencyP95: this.latency.percentile(0.95),
-      latencyP99: this.latency.percentile(0.99),
-      timeToFirstTokenP50: this.timeToFirstToken.percentile(0.5),
-      timeToFirstTokenP95: this.timeToFirstToken.percentile(0.95),
-      timeToFirstTokenP99: this.timeToFirstToken.percentile(0.99),
-    };
+    return totalsFromCounts(
+      this,
+      this.latency.count === 0 ? undefined : this.latencySum / this.latency.count,
+      (quantile) => this.latency.percentile(quantile),
+      (quantile) => this.timeToFirstToken.percentile(quantile),
+    );
   }
 }
 
