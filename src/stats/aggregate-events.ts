@@ -198,27 +198,50 @@ export function groupKey(event: UsageEvent, groupBy: GroupBy, timeZone: string):
   }
 }
 
+/** What `aggregateEvents` and the stores' scans return. */
+export interface AggregatedUsage {
+  totals: UsageTotals;
+  groupsBy: Partial<Record<GroupBy, UsageGroup[]>>;
+  errorsByType: Record<string, number>;
+}
+
 /** Totals, the requested breakdowns and errors by type over `events`, in one pass. */
 export function aggregateEvents(
   events: Iterable<UsageEvent>,
   options: { groupBy?: readonly GroupBy[]; timeZone: string },
-): {
-  totals: UsageTotals;
-  groupsBy: Partial<Record<GroupBy, UsageGroup[]>>;
-  errorsByType: Record<string, number>;
-} {
+): AggregatedUsage {
   const groupBys = options.groupBy ?? [];
+  return aggregateItems(
+    events,
+    groupBys,
+    groupBys.map((groupBy) => (event: UsageEvent) => groupKey(event, groupBy, options.timeZone)),
+    (event) => event,
+  );
+}
+
+/**
+ * The one pass behind `aggregateEvents` and the SQLite scan: `keyers[i]` gives an item's key for
+ * `groupBys[i]`, and `toEvent` the fields totals are computed from (a stored row can be read
+ * into one reused object, as long as it is read before the next item).
+ */
+export function aggregateItems<Item>(
+  items: Iterable<Item>,
+  groupBys: readonly GroupBy[],
+  keyers: ReadonlyArray<(item: Item) => string>,
+  toEvent: (item: Item) => UsageEvent,
+): AggregatedUsage {
   const all = new TotalsAccumulator();
   const accumulators = groupBys.map(() => new Map<string, TotalsAccumulator>());
   const errorsByType = new Map<string, number>();
-  for (const event of events) {
+  for (const item of items) {
+    const event = toEvent(item);
     all.add(event);
     if (!event.success) {
       const type = event.errorType ?? "unknown";
       errorsByType.set(type, (errorsByType.get(type) ?? 0) + 1);
     }
-    for (let index = 0; index < groupBys.length; index++) {
-      const key = groupKey(event, groupBys[index]!, options.timeZone);
+    for (let index = 0; index < keyers.length; index++) {
+      const key = keyers[index]!(item);
       const byKey = accumulators[index]!;
       let accumulator = byKey.get(key);
       if (accumulator === undefined) {

@@ -1,4 +1,5 @@
-import type { GroupBy, UsageFilter, UsageGroup, UsageTotals } from "../stats/usage-stats.ts";
+import type { AggregatedUsage } from "../stats/aggregate-events.ts";
+import type { GroupBy, UsageFilter, UsageTotals } from "../stats/usage-stats.ts";
 import type { UsageEvent } from "../usage/usage-event.ts";
 
 /** What an aggregate query asks for: which events, and at most one breakdown. */
@@ -10,11 +11,8 @@ export interface AggregateQuery {
   timeZone: string;
 }
 
-export interface AggregateResult {
-  totals: UsageTotals;
-  groupsBy: Partial<Record<GroupBy, UsageGroup[]>>;
-  errorsByType: Record<string, number>;
-}
+/** Totals, breakdowns and errors by type: what every store's `aggregate` answers. */
+export type AggregateResult = AggregatedUsage;
 
 /** A group of calls sharing a `sessionId`, with its aggregates. */
 export interface SessionSummary extends UsageTotals {

@@ -1,5 +1,5 @@
-import { NONE_KEY, sortGroups, TotalsAccumulator, toGroup } from "../../stats/aggregate-events.ts";
-import type { GroupBy, UsageGroup } from "../../stats/usage-stats.ts";
+import { aggregateItems, NONE_KEY } from "../../stats/aggregate-events.ts";
+import type { GroupBy } from "../../stats/usage-stats.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
 import { createTimeBucketKeyer } from "../time-bucket-keyer.ts";
 import type { AggregateResult } from "../usage-store.ts";
@@ -61,47 +61,19 @@ const STRING_GROUP_COLUMN: Partial<Record<GroupBy, number>> = {
 };
 
 /**
- * Totals, breakdowns and errors by type over rows read with `AGGREGATE_COLUMNS`. It feeds the
- * same `TotalsAccumulator` as the in-memory store, so the SQLite ledger answers exactly the same
- * numbers (sums in nano-dollars, percentiles with percentile_cont semantics) as `aggregateEvents`.
+ * Totals, breakdowns and errors by type over rows read with `AGGREGATE_COLUMNS`: the same pass
+ * and the same `TotalsAccumulator` as `aggregateEvents`, so the SQLite ledger answers exactly the
+ * same numbers (sums in nano-dollars, percentiles with percentile_cont semantics).
  */
 export function aggregateRows(
   rows: Iterable<Row>,
   groupBys: readonly GroupBy[],
   timeZone: string,
 ): AggregateResult {
-  const all = new TotalsAccumulator();
-  const keyers = createRowKeyers(groupBys, timeZone);
-  const accumulators = groupBys.map(() => new Map<string, TotalsAccumulator>());
-  const errorsByType = new Map<string, number>();
   // One reusable view of the row in UsageEvent shape: TotalsAccumulator only reads these fields.
   const view = {} as UsageEvent;
-  for (const row of rows) {
+  return aggregateItems(rows, groupBys, createRowKeyers(groupBys, timeZone), (row) => {
     fillRowView(row, view);
-    all.add(view);
-    if (!view.success) {
-      const type = view.errorType ?? "unknown";
-      errorsByType.set(type, (errorsByType.get(type) ?? 0) + 1);
-    }
-    for (let index = 0; index < keyers.length; index++) {
-      const key = keyers[index]!(row);
-      const byKey = accumulators[index]!;
-      let accumulator = byKey.get(key);
-      if (accumulator === undefined) {
-        accumulator = new TotalsAccumulator();
-        byKey.set(key, accumulator);
-      }
-      accumulator.add(view);
-    }
-  }
-  const totals = all.toTotals();
-  const groupsBy: Partial<Record<GroupBy, UsageGroup[]>> = {};
-  groupBys.forEach((groupBy, index) => {
-    const groups = [...accumulators[index]!].map(([key, accumulator]) =>
-      toGroup(key, accumulator.toTotals(), totals.totalCostUsd),
-    );
-    sortGroups(groups, groupBy);
-    groupsBy[groupBy] = groups;
+    return view;
   });
-  return { totals, groupsBy, errorsByType: Object.fromEntries(errorsByType) };
 }
