@@ -11,38 +11,12 @@ export const NONE_KEY = "(none)";
  * window is bounded by `maxHistory`, so keeping its latencies is cheap.
  */
 export class TotalsAccumulator {
-  private totalRequests = 0;
-  private successfulRequests = 0;
-  private cachedRequests = 0;
-  private unpricedRequests = 0;
-  private streamingRequests = 0;
-  private inputTokens = 0;
-  private outputTokens = 0;
-  private totalTokens = 0;
-  private cacheReadTokens = 0;
-  private cacheWriteTokens = 0;
-  private reasoningTokens = 0;
-  // Summed in integer nano-dollars so that many small costs add up without float drift.
-  private costNanoUsd = 0;
+  private readonly counts: TotalsCounts = emptyCounts();
   private readonly latencies: number[] = [];
   private readonly timesToFirstToken: number[] = [];
 
   add(event: UsageEvent): void {
-    this.totalRequests += 1;
-    if (event.success) this.successfulRequests += 1;
-    if (event.cached === true) this.cachedRequests += 1;
-    if (event.streaming === true) this.streamingRequests += 1;
-    this.inputTokens += event.inputTokens ?? 0;
-    this.outputTokens += event.outputTokens ?? 0;
-    this.totalTokens += eventTotalTokens(event);
-    this.cacheReadTokens += event.cacheReadTokens ?? 0;
-    this.cacheWriteTokens += eventCacheWriteTokens(event);
-    this.reasoningTokens += event.reasoningTokens ?? 0;
-    if (event.costUsd === undefined) {
-      if (!event.cached) this.unpricedRequests += 1;
-    } else {
-      this.costNanoUsd += Math.round(event.costUsd * 1e9);
-    }
+    addEventToCounts(this.counts, event);
     if (event.latencyMs !== undefined) this.latencies.push(event.latencyMs);
     if (event.timeToFirstTokenMs !== undefined)
       this.timesToFirstToken.push(event.timeToFirstTokenMs);
@@ -54,20 +28,7 @@ export class TotalsAccumulator {
     let latencySum = 0;
     for (const value of latencies) latencySum += value;
     return totalsFromCounts(
-      {
-        requests: this.totalRequests,
-        successes: this.successfulRequests,
-        cached: this.cachedRequests,
-        unpriced: this.unpricedRequests,
-        streaming: this.streamingRequests,
-        inputTokens: this.inputTokens,
-        outputTokens: this.outputTokens,
-        totalTokens: this.totalTokens,
-        cacheReadTokens: this.cacheReadTokens,
-        cacheWriteTokens: this.cacheWriteTokens,
-        reasoningTokens: this.reasoningTokens,
-        costNano: this.costNanoUsd,
-      },
+      this.counts,
       latencies.length === 0 ? undefined : latencySum / latencies.length,
       (quantile) => percentile(latencies, quantile),
       (quantile) => percentile(ttft, quantile),
@@ -90,6 +51,45 @@ export interface TotalsCounts {
   reasoningTokens: number;
   /** Cost in integer nano-dollars: many small costs add up without float drift. */
   costNano: number;
+}
+
+/** Counts of no events at all. */
+export function emptyCounts(): TotalsCounts {
+  return {
+    requests: 0,
+    successes: 0,
+    cached: 0,
+    unpriced: 0,
+    streaming: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    totalTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    costNano: 0,
+  };
+}
+
+/** Adds one event to `counts`: the same arithmetic for every accumulator. */
+export function addEventToCounts(counts: TotalsCounts, event: UsageEvent): void {
+  counts.requests += 1;
+  if (event.success) counts.successes += 1;
+  if (event.cached === true) counts.cached += 1;
+  if (event.streaming === true) counts.streaming += 1;
+  counts.inputTokens += event.inputTokens ?? 0;
+  counts.outputTokens += event.outputTokens ?? 0;
+  counts.totalTokens += eventTotalTokens(event);
+  counts.cacheReadTokens += event.cacheReadTokens ?? 0;
+  counts.cacheWriteTokens += eventCacheWriteTokens(event);
+  counts.reasoningTokens += event.reasoningTokens ?? 0;
+  if (event.costUsd === undefined) {
+    // A cached response costs nothing: it is not "unpriced".
+    if (!event.cached) counts.unpriced += 1;
+  } else {
+    // Summed in integer nano-dollars so that many small costs add up without float drift.
+    counts.costNano += Math.round(event.costUsd * 1e9);
+  }
 }
 
 /** A percentile (quantile 0..1) of a distribution; undefined when it holds no value. */

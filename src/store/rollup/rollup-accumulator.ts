@@ -1,6 +1,5 @@
 import {
-  eventCacheWriteTokens,
-  eventTotalTokens,
+  addEventToCounts,
   type TotalsCounts,
   totalsFromCounts,
 } from "../../stats/aggregate-events.ts";
@@ -39,24 +38,10 @@ export class RollupAccumulator implements RollupSums {
   errors = new Map<string, number>();
 
   add(event: UsageEvent): void {
-    this.requests += 1;
-    if (event.success) this.successes += 1;
-    else {
+    addEventToCounts(this, event);
+    if (!event.success) {
       const type = event.errorType ?? "unknown";
       this.errors.set(type, (this.errors.get(type) ?? 0) + 1);
-    }
-    if (event.cached === true) this.cached += 1;
-    if (event.streaming === true) this.streaming += 1;
-    this.inputTokens += event.inputTokens ?? 0;
-    this.outputTokens += event.outputTokens ?? 0;
-    this.totalTokens += eventTotalTokens(event);
-    this.cacheReadTokens += event.cacheReadTokens ?? 0;
-    this.cacheWriteTokens += eventCacheWriteTokens(event);
-    this.reasoningTokens += event.reasoningTokens ?? 0;
-    if (event.costUsd === undefined) {
-      if (!event.cached) this.unpriced += 1;
-    } else {
-      this.costNano += Math.round(event.costUsd * 1e9);
     }
     if (event.latencyMs !== undefined) {
       this.latencySum += event.latencyMs;
