@@ -108,19 +108,7 @@ export class RollupAccumulator implements RollupSums {
 }
 
 /** A rollup as read from storage: histograms still encoded, errors as JSON. */
-export interface StoredRollup {
-  requests: number;
-  successes: number;
-  cached: number;
-  unpriced: number;
-  streaming: number;
-  inputTokens: number;
-  outputTokens: number;
-  totalTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  reasoningTokens: number;
-  costNano: number;
+export interface StoredRollup extends TotalsCounts {
   latencySum: number;
   latency: Uint8Array | null;
   timeToFirstToken: Uint8Array | null;
