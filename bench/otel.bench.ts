@@ -1,5 +1,8 @@
 // What the OpenTelemetry path adds per call: OTel off (nothing registered), on (real SDK providers
 // with span + metrics + log per call), and side by side with @opentelemetry/instrumentation-openai.
+// The one-process comparison also has an "SDK alone" variant: the same span, log record and metric
+// points llmeter emits for the call, made by hand straight through the OpenTelemetry SDK with no
+// llmeter code at all. It is the floor any instrumentation emitting that output pays.
 // Run: node_modules/.bin/node bench/otel.bench.ts [--repeat=3] [--meter-only]
 //
 // Each OpenAI variant runs in its own child process: the peer instrumentation patches the `openai`
@@ -9,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { metrics } from "@opentelemetry/api";
+import { type Attributes, context, metrics, SpanKind, trace } from "@opentelemetry/api";
 import { logs } from "@opentelemetry/api-logs";
 import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
 import {
@@ -21,6 +24,8 @@ import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { createMeter } from "../src/meter/create-meter.ts";
 import type { Meter } from "../src/meter/types.ts";
+import { CallShapeCache, eventAttributes } from "../src/otel/event-attributes.ts";
+import type { UsageEvent } from "../src/usage/usage-event.ts";
 import { median, nanosecondsPerCall, printTable } from "./measure.ts";
 
 // An empty directory and environment: no .llmeter/config.json or LLMETER_* variable applies,
@@ -229,9 +234,69 @@ async function openAiComparison(
   return { bare: median(bare), added: median(added), spans: exported.spans, logs: exported.logs };
 }
 
+type ChatClient = ReturnType<typeof openAiClient>;
+
 /**
- * All four in one process, round by round in turn: bare, the peer (enabled only for its turn),
- * llmeter with OpenTelemetry, llmeter without. Each figure is that turn's time minus the same
+ * A call that emits, straight through the OpenTelemetry SDK, exactly what llmeter emits for it
+ * (the span started before the call with the sampling attributes, the call run inside it, the
+ * other attributes at the end, one log record with the same attributes, the three metric points
+ * of a plain call), with the attribute sets taken from a real llmeter event of the same call and
+ * built once: no llmeter code runs per call. What this costs is the SDK's share of llmeter's.
+ */
+async function sdkOnlyCall(
+  makeClient: () => ChatClient,
+  instrument: (client: ChatClient, meter: Meter) => ChatClient,
+  body: object,
+): Promise<() => Promise<unknown>> {
+  // Instrumenting changes the client it is given: the event comes from a client of its own.
+  let event: UsageEvent | undefined;
+  const capture = createMeter({
+    ...quiet,
+    instrumentations: [],
+    sinks: [(recorded) => (event ??= recorded)],
+  });
+  await instrument(makeClient(), capture).chat.completions.create(body);
+  await capture.shutdown();
+  if (event === undefined) throw new Error("sdk-only variant: no event was recorded");
+  const call = event;
+  const options = { legacyAttributes: false, captureContent: false };
+  const attributes = eventAttributes(call, options);
+  const shape = new CallShapeCache(options).get(call);
+  const tracer = trace.getTracer("sdk-only");
+  const logger = logs.getLogger("sdk-only");
+  const meter = metrics.getMeter("sdk-only");
+  const tokenUsage = meter.createHistogram("gen_ai.client.token.usage");
+  const duration = meter.createHistogram("gen_ai.client.operation.duration");
+  const client = makeClient();
+  return async () => {
+    const parent = context.active();
+    const span = tracer.startSpan(
+      shape.spanName,
+      { kind: SpanKind.CLIENT, attributes: shape.spanStartAttributes },
+      parent,
+    );
+    const spanContext = trace.setSpan(parent, span);
+    const result = await context.with(spanContext, () => client.chat.completions.create(body));
+    span.setAttributes(attributes as Attributes);
+    span.end();
+    logger.emit({
+      eventName: "llmeter.usage",
+      severityNumber: 9,
+      severityText: "INFO",
+      body: shape.spanName,
+      attributes,
+      context: spanContext,
+    });
+    tokenUsage.record(call.inputTokens ?? 0, shape.inputTokenAttributes);
+    tokenUsage.record(call.outputTokens ?? 0, shape.outputTokenAttributes);
+    duration.record((call.latencyMs ?? 0) / 1000, shape.metricAttributes);
+    return result;
+  };
+}
+
+/**
+ * All five in one process, round by round in turn: bare, the peer (enabled only for its turn),
+ * llmeter with OpenTelemetry, llmeter without, and the SDK alone making llmeter's output. Each figure is that turn's time minus the same
  * round's bare time, so a busy moment of a shared machine hits everything alike. Our clients are instrumented while the peer is disabled, so they wrap the SDK's own
  * method, not the peer's.
  */
@@ -256,8 +321,18 @@ async function openAiTogether(): Promise<Record<string, number>> {
     meter: withoutOtel,
   }) as typeof bareClient;
   const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] };
+  const sdkOnly = await sdkOnlyCall(
+    () => openAiClient(OpenAI),
+    (client, meter) => instrumentOpenAI(client as never, { meter }) as ChatClient,
+    body,
+  );
   const calls = 500;
-  const added = { peer: [] as number[], ours: [] as number[], withoutOtel: [] as number[] };
+  const added = {
+    peer: [] as number[],
+    ours: [] as number[],
+    withoutOtel: [] as number[],
+    sdkOnly: [] as number[],
+  };
   const bare: number[] = [];
   for (let round = 0; round <= 20; round++) {
     const bareTime = await cpuMicrosecondsPerCall(
@@ -280,11 +355,13 @@ async function openAiTogether(): Promise<Record<string, number>> {
       calls,
       () => withoutOtel.flush(),
     );
+    const sdkOnlyTime = await cpuMicrosecondsPerCall(sdkOnly, calls);
     if (round === 0) continue;
     bare.push(bareTime);
     added.peer.push(peerTime - bareTime);
     added.ours.push(oursTime - bareTime);
     added.withoutOtel.push(withoutTime - bareTime);
+    added.sdkOnly.push(sdkOnlyTime - bareTime);
   }
   await Promise.all([withOtel.shutdown(), withoutOtel.shutdown()]);
   await shutdown();
@@ -293,6 +370,8 @@ async function openAiTogether(): Promise<Record<string, number>> {
     peer: median(added.peer),
     ours: median(added.ours),
     withoutOtel: median(added.withoutOtel),
+    sdkOnly: median(added.sdkOnly),
+    sdkOnlyRatio: median(added.sdkOnly) / median(added.peer),
     // A ratio of medians: the ratio of two small differences of one round swings too much.
     ratio: median(added.ours) / median(added.peer),
   };
@@ -319,11 +398,14 @@ async function openAiTogetherSection(): Promise<void> {
       row("@opentelemetry/instrumentation-openai 0.21", "peer"),
       row("llmeter instrumentOpenAI + llmeter/otel", "ours"),
       row("llmeter instrumentOpenAI, no OpenTelemetry (meter only)", "withoutOtel"),
+      row("the OTel SDK alone making llmeter's span, log record and metric points", "sdkOnly"),
     ],
   );
-  const ratios = runs.map((run) => (run.ratio ?? Number.NaN) * 100);
+  const percents = (field: string) => runs.map((run) => (run[field] ?? Number.NaN) * 100);
+  const summary = (values: number[]) =>
+    `${median(values).toFixed(0)}% (median of the runs: ${values.map((value) => `${value.toFixed(0)}%`).join(", ")})`;
   console.log(
-    `In one process, llmeter's added time is ${median(ratios).toFixed(0)}% of the peer's (median of the runs: ${ratios.map((ratio) => `${ratio.toFixed(0)}%`).join(", ")}).`,
+    `In one process, llmeter's added time is ${summary(percents("ratio"))} of the peer's; the SDK alone making the same output costs ${summary(percents("sdkOnlyRatio"))} of it.`,
   );
 }
 
