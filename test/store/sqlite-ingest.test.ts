@@ -110,6 +110,27 @@ describe("SQLite ingest with multi-row inserts", () => {
     );
   });
 
+  it("stores an id reused at another time as another event, and replays of each once", async () => {
+    const path = newPath();
+    const store = createSqliteStore(path);
+    const [first, second] = sampleEvents(2, { seed: 33, endMs: END_MS, spanMs: DAY_MS });
+    // The same id an hour later: a different call (a replay carries its event's original time).
+    const reused = {
+      ...second!,
+      id: first!.id,
+      timestamp: new Date(Date.parse(first!.timestamp) + 3_600_000).toISOString(),
+    };
+    expect(store.appendSync([first!, reused])).toBe(2);
+    expect(store.appendSync([reused, first!, reused])).toBe(0);
+    const stored = [];
+    for await (const event of store.events()) stored.push(event);
+    expect(stored).toEqual([first, reused]);
+    const { totals } = await store.aggregate({ filter: {}, groupBy: [], timeZone: "UTC" });
+    expect(totals.totalRequests).toBe(2);
+    expect(totals.totalInputTokens).toBe((first!.inputTokens ?? 0) + (reused.inputTokens ?? 0));
+    await store.close();
+  });
+
   it("keeps ingesting into a ledger written by an earlier release (schema 1)", async () => {
     const older = newPath();
     const legacy = new DatabaseSync(older);

@@ -45,7 +45,39 @@ describe("the SQLite ledger's schema", () => {
     await store.close();
     const check = new DatabaseSync(path);
     expect(check.prepare("PRAGMA user_version").get()).toEqual({ user_version: SCHEMA_VERSION });
+    // Schema 5 rebuilt the table: every event kept, unique by (time, id) in one index.
+    expect(check.prepare("SELECT COUNT(*) AS n FROM events").get()).toEqual({ n: events.length });
+    const indexes = check.prepare("PRAGMA index_list(events)").all() as Array<{
+      name: string;
+      unique: number;
+    }>;
+    expect(indexes.map((index) => [index.name, index.unique]).sort()).toEqual([
+      ["events_by_session", 0],
+      ["events_by_time_id", 1],
+    ]);
     check.close();
+  });
+
+  it("creates new ledgers with 8 KiB pages and keeps an older ledger's 4 KiB pages", async () => {
+    const fresh = join(folder, "fresh-pages.db");
+    await createSqliteStore(fresh).close();
+    const older = join(folder, "older-pages.db");
+    const legacy = new DatabaseSync(older);
+    legacy.exec("PRAGMA page_size = 4096");
+    legacy.exec(MIGRATIONS[0] as string);
+    legacy.exec("PRAGMA user_version = 1");
+    legacy.close();
+    const store = createSqliteStore(older);
+    expect(await store.append(sampleEvents(50, { seed: 23 }))).toBe(50);
+    await store.close();
+    const pageSize = (path: string) => {
+      const db = new DatabaseSync(path);
+      const { page_size } = db.prepare("PRAGMA page_size").get() as { page_size: number };
+      db.close();
+      return page_size;
+    };
+    expect(pageSize(fresh)).toBe(8192);
+    expect(pageSize(older)).toBe(4096);
   });
 
   it("refuses a ledger written by a newer llmeter instead of misreading it", () => {

@@ -24,8 +24,8 @@ interface ImportFlags {
 
 /**
  * `llmeter usage import FILE`: validates every event first and imports nothing when one is bad
- * (unless `--skip-invalid`). Events already in the ledger (same id) are skipped, so importing a
- * file twice is harmless.
+ * (unless `--skip-invalid`). Events already in the ledger (same id, and in SQLite same time) are
+ * skipped, so importing a file twice is harmless.
  */
 export function registerUsageImportCommand(usage: Command, context: CliContext): void {
   const command = usage

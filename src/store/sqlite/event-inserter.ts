@@ -32,9 +32,15 @@ export interface InsertedRows {
   offsets: readonly number[];
 }
 
+/** An event's identity in the ledger: its time and its id (see migration 5 in schema.ts). */
+function eventKey(timeMs: number, id: string): string {
+  return `${timeMs}\u0000${id}`;
+}
+
 /**
- * Inserts events with multi-row `INSERT ... ON CONFLICT(id) DO NOTHING` statements and reports
- * which of them were new, so rollups and sessions only count those (replays never double-count).
+ * Inserts events with multi-row `INSERT ... ON CONFLICT(ts_ms, id) DO NOTHING` statements and
+ * reports which of them were new, so rollups and sessions only count those (replays never
+ * double-count).
  * The common case, every row new, is known from the statements' change counts alone; otherwise
  * the rows added by this transaction are exactly those above the rowid it started from (rowids
  * grow by one per insert while we hold the write lock), and their ids are read back.
@@ -52,7 +58,7 @@ export class EventInserter {
     this.db = db;
     this.maxRowid = db.prepare("SELECT COALESCE(MAX(rowid), 0) FROM events");
     this.maxRowid.setReturnArrays(true);
-    this.idsAfter = db.prepare("SELECT id FROM events WHERE rowid > ?");
+    this.idsAfter = db.prepare("SELECT ts_ms, id FROM events WHERE rowid > ?");
     this.idsAfter.setReturnArrays(true);
   }
 
@@ -101,15 +107,20 @@ export class EventInserter {
     if (changes === batch.events.length)
       return { values: batch.rowValues, offsets: batch.rowOffsets };
     if (changes === 0) return { values: [], offsets: [] };
-    // Some ids were already stored (or repeated in the batch: the first one was inserted).
+    // Some events were already stored (or repeated in the batch: the first one was inserted).
     const added = new Set<string>();
-    for (const row of this.idsAfter.iterate(before[0]) as Iterable<[string]>) added.add(row[0]);
+    for (const row of this.idsAfter.iterate(before[0]) as Iterable<[number, string]>)
+      added.add(eventKey(row[0], row[1]));
     const values: SqlValue[][] = [];
     const offsets: number[] = [];
     for (let index = 0; index < batch.events.length; index++) {
-      if (!added.delete(batch.events[index]!.id)) continue;
-      values.push(batch.rowValues[index]!);
-      offsets.push(batch.rowOffsets[index]!);
+      const rowValues = batch.rowValues[index]!;
+      const offset = batch.rowOffsets[index]!;
+      // The bound row starts with the id and the time (EVENT_COLUMNS order).
+      if (!added.delete(eventKey(rowValues[offset + 1] as number, rowValues[offset] as string)))
+        continue;
+      values.push(rowValues);
+      offsets.push(offset);
     }
     return { values, offsets };
   }
@@ -119,7 +130,7 @@ export class EventInserter {
     if (statement === undefined) {
       const placeholders = `(${EVENT_COLUMNS.map(() => "?").join(", ")})`;
       statement = this.db.prepare(
-        `INSERT INTO events (${EVENT_COLUMNS.join(", ")}) VALUES ${new Array(rows).fill(placeholders).join(", ")} ON CONFLICT(id) DO NOTHING`,
+        `INSERT INTO events (${EVENT_COLUMNS.join(", ")}) VALUES ${new Array(rows).fill(placeholders).join(", ")} ON CONFLICT(ts_ms, id) DO NOTHING`,
       );
       this.statements.set(rows, statement);
     }
