@@ -17,6 +17,8 @@ describe("the SQLite ledger's schema", () => {
     const path = join(folder, "v1.db");
     const events = sampleEvents(500, { seed: 21 });
     const db = new DatabaseSync(path);
+    // As every ledger llmeter has created: incremental auto-vacuum, set before the first table.
+    db.exec("PRAGMA auto_vacuum = INCREMENTAL");
     db.exec(MIGRATIONS[0] as string);
     const insert = db.prepare(
       `INSERT INTO events (${EVENT_COLUMNS.join(", ")}) VALUES (${EVENT_COLUMNS.map(() => "?").join(", ")})`,
@@ -47,6 +49,8 @@ describe("the SQLite ledger's schema", () => {
     expect(check.prepare("PRAGMA user_version").get()).toEqual({ user_version: SCHEMA_VERSION });
     // Schema 5 rebuilt the table: every event kept, unique by (time, id) in one index.
     expect(check.prepare("SELECT COUNT(*) AS n FROM events").get()).toEqual({ n: events.length });
+    // ...and the old table's pages were given back rather than left as free pages.
+    expect(check.prepare("PRAGMA freelist_count").get()).toEqual({ freelist_count: 0 });
     const indexes = check.prepare("PRAGMA index_list(events)").all() as Array<{
       name: string;
       unique: number;

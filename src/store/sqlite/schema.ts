@@ -7,6 +7,38 @@ const EVENTS_V1_COLUMNS =
   "streaming, input_tokens, output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, " +
   "reasoning_tokens, cost_usd, latency_ms, ttft_ms, extra";
 
+/** Migration 5's SQL: the events table rebuilt without `UNIQUE` on the id (see below). */
+const EVENTS_KEYED_BY_TIME = `CREATE TABLE events_keyed_by_time (
+     id TEXT NOT NULL,
+     ts_ms INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     provider TEXT NOT NULL,
+     model TEXT NOT NULL,
+     tenant_id TEXT,
+     user_id TEXT,
+     session_id TEXT,
+     success INTEGER NOT NULL,
+     error_type TEXT,
+     cached INTEGER,
+     streaming INTEGER,
+     input_tokens INTEGER,
+     output_tokens INTEGER,
+     total_tokens INTEGER,
+     cache_read_tokens INTEGER,
+     cache_write_tokens INTEGER,
+     reasoning_tokens INTEGER,
+     cost_usd REAL,
+     latency_ms REAL,
+     ttft_ms REAL,
+     extra TEXT
+   );
+   INSERT INTO events_keyed_by_time (rowid, ${EVENTS_V1_COLUMNS})
+     SELECT rowid, ${EVENTS_V1_COLUMNS} FROM events;
+   DROP TABLE events;
+   ALTER TABLE events_keyed_by_time RENAME TO events;
+   CREATE UNIQUE INDEX events_by_time_id ON events (ts_ms, id);
+   CREATE INDEX events_by_session ON events (session_id, ts_ms) WHERE session_id IS NOT NULL;`;
+
 /** A migration: SQL to run, or a function for steps SQL alone cannot do (backfills). */
 type Migration = string | ((db: DatabaseSync) => void);
 
@@ -66,37 +98,12 @@ export const MIGRATIONS: readonly Migration[] = [
   // ranges: the separate unique-id and time indexes cost about 0.8 µs per inserted event
   // (docs/decisions/0005-events-keyed-by-time-and-id.md). A replay carries its event's original
   // time, so replays stay idempotent. SQLite cannot drop a column's UNIQUE constraint, so the table
-  // is rebuilt, keeping rowids.
-  `CREATE TABLE events_keyed_by_time (
-     id TEXT NOT NULL,
-     ts_ms INTEGER NOT NULL,
-     kind TEXT NOT NULL,
-     provider TEXT NOT NULL,
-     model TEXT NOT NULL,
-     tenant_id TEXT,
-     user_id TEXT,
-     session_id TEXT,
-     success INTEGER NOT NULL,
-     error_type TEXT,
-     cached INTEGER,
-     streaming INTEGER,
-     input_tokens INTEGER,
-     output_tokens INTEGER,
-     total_tokens INTEGER,
-     cache_read_tokens INTEGER,
-     cache_write_tokens INTEGER,
-     reasoning_tokens INTEGER,
-     cost_usd REAL,
-     latency_ms REAL,
-     ttft_ms REAL,
-     extra TEXT
-   );
-   INSERT INTO events_keyed_by_time (rowid, ${EVENTS_V1_COLUMNS})
-     SELECT rowid, ${EVENTS_V1_COLUMNS} FROM events;
-   DROP TABLE events;
-   ALTER TABLE events_keyed_by_time RENAME TO events;
-   CREATE UNIQUE INDEX events_by_time_id ON events (ts_ms, id);
-   CREATE INDEX events_by_session ON events (session_id, ts_ms) WHERE session_id IS NOT NULL;`,
+  // is rebuilt, keeping rowids, and the old table's pages are given back to the file system
+  // (otherwise the file would stay twice its size until inserts reused them).
+  (db) => {
+    db.exec(EVENTS_KEYED_BY_TIME);
+    db.exec("PRAGMA incremental_vacuum");
+  },
 ];
 
 /** The schema version this code writes. A newer file is refused rather than misread. */
