@@ -131,6 +131,19 @@ describe("SQLite ingest with multi-row inserts", () => {
     await store.close();
   });
 
+  it("exports every event once across pages when thousands share one millisecond", async () => {
+    const store = createSqliteStore(newPath());
+    // 2,500 events in the same millisecond: the export's pages (1,000 rows) are cut inside it.
+    const timestamp = new Date(END_MS).toISOString();
+    const events = sampleEvents(2_500, { seed: 35 }).map((event) => ({ ...event, timestamp }));
+    expect(store.appendSync(events)).toBe(2_500);
+    const exported: string[] = [];
+    for await (const event of store.events()) exported.push(event.id);
+    expect(exported.length).toBe(2_500);
+    expect(new Set(exported)).toEqual(new Set(events.map((event) => event.id)));
+    await store.close();
+  });
+
   it("keeps ingesting into a ledger written by an earlier release (schema 1)", async () => {
     const older = newPath();
     const legacy = new DatabaseSync(older);

@@ -43,7 +43,7 @@ function eventKey(timeMs: number, id: string): string {
  * double-count).
  * The common case, every row new, is known from the statements' change counts alone; otherwise
  * the rows added by this transaction are exactly those above the rowid it started from (rowids
- * grow by one per insert while we hold the write lock), and their ids are read back.
+ * grow by one per insert while we hold the write lock), and their times and ids are read back.
  */
 export class EventInserter {
   private readonly db: DatabaseSync;
