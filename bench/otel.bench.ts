@@ -296,9 +296,10 @@ async function sdkOnlyCall(
 
 /**
  * All five in one process, round by round in turn: bare, the peer (enabled only for its turn),
- * llmeter with OpenTelemetry, llmeter without, and the SDK alone making llmeter's output. Each figure is that turn's time minus the same
- * round's bare time, so a busy moment of a shared machine hits everything alike. Our clients are instrumented while the peer is disabled, so they wrap the SDK's own
- * method, not the peer's.
+ * llmeter with OpenTelemetry, llmeter without, and the SDK alone making llmeter's output. Each
+ * figure is that turn's time minus the same round's bare time, so a busy moment of a shared
+ * machine hits everything alike. Our clients are instrumented while the peer is disabled, so they
+ * wrap the SDK's own method, not the peer's.
  */
 async function openAiTogether(): Promise<Record<string, number>> {
   const require = createRequire(import.meta.url);
