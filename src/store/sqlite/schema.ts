@@ -1,7 +1,12 @@
 import type { DatabaseSync } from "node:sqlite";
 import { backfillRollups, migrateDayRollups, ROLLUP_MIGRATION } from "./rollups.ts";
 
-/** The columns of the events table since schema 1, for copying it whole. */
+/**
+ * The columns of the events table since schema 1, for copying it whole. Written out rather than
+ * taken from `EVENT_COLUMNS` (and migration 5's table rather than derived from migration 1's text):
+ * a migration is a frozen snapshot, and a later change to the live column list must not change
+ * what migration 5 does to a schema-4 ledger.
+ */
 const EVENTS_V1_COLUMNS =
   "id, ts_ms, kind, provider, model, tenant_id, user_id, session_id, success, error_type, cached, " +
   "streaming, input_tokens, output_tokens, total_tokens, cache_read_tokens, cache_write_tokens, " +
