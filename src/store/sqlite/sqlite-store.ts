@@ -18,6 +18,7 @@ import { EventInserter } from "./event-inserter.ts";
 import { EVENT_COLUMNS, type EventRowArray, rowToEvent } from "./event-row.ts";
 import { aggregateFromRollups, HOUR_MS, RollupWriter } from "./rollups.ts";
 import { migrate } from "./schema.ts";
+import { WalCheckpointer } from "./wal-checkpointer.ts";
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's lock before failing. Default 10,000 ms. */
@@ -29,7 +30,20 @@ export interface SqliteStoreOptions {
    * percentiles within 1%. `false` always scans the events: exact percentiles, slower on big ledgers.
    */
   useRollups?: boolean;
+  /**
+   * Copy the WAL into the database file on a thread of its own once this store has written
+   * `CHECKPOINT_THREAD_AFTER_EVENTS` events (default true; see wal-checkpointer.ts). `false` leaves
+   * every checkpoint to SQLite, inside the commits on the calling thread.
+   */
+  checkpointThread?: boolean;
 }
+
+/**
+ * Events a store writes before it starts its checkpoint thread: a process that writes a handful
+ * (a CLI import of a small file, a test) never pays for a thread; one that writes steadily gets it
+ * within its first batches.
+ */
+export const CHECKPOINT_THREAD_AFTER_EVENTS = 1_000;
 
 /** The SQLite ledger: a `UsageStore` with a synchronous append and its file's size. */
 export interface SqliteStore extends UsageStore {
@@ -106,6 +120,10 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
   );
   const useRollups = options.useRollups ?? true;
   let closed = false;
+  let checkpointer: WalCheckpointer | undefined;
+  // Events written until the checkpoint thread starts (Infinity: never start it).
+  let eventsBeforeCheckpointThread =
+    options.checkpointThread === false ? Number.POSITIVE_INFINITY : CHECKPOINT_THREAD_AFTER_EVENTS;
 
   function assertOpen(): void {
     if (closed) throw new Error(`The ledger ${path} is closed.`);
@@ -123,6 +141,7 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
       try {
         const result = work();
         db.exec("COMMIT");
+        checkpointer?.committed();
         return result;
       } catch (error) {
         if (db.isTransaction) db.exec("ROLLBACK");
@@ -139,7 +158,7 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
     if (events.length === 0) return 0;
     // Rows are bound before the lock is taken, so the transaction holds it only for the inserts.
     const batch = inserter.bind(events);
-    return transaction(() => {
+    const added = transaction(() => {
       // Only events that were really inserted count in the rollups: a replay changes nothing.
       const inserted = inserter.insert(batch);
       rollups.addRows(inserted);
@@ -162,6 +181,13 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
         upsertSession.run(sessionId, started, last);
       return inserted.offsets.length;
     }, appendOptions.busyTimeoutMs);
+    eventsBeforeCheckpointThread -= added;
+    if (checkpointer === undefined && eventsBeforeCheckpointThread <= 0) {
+      eventsBeforeCheckpointThread = Number.POSITIVE_INFINITY;
+      checkpointer = WalCheckpointer.start(path);
+      checkpointer?.committed();
+    }
+    return added;
   }
 
   function select(columns: readonly string[], filter: UsageFilter, suffix = ""): StatementSync {
@@ -359,6 +385,9 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
     async close() {
       if (closed) return;
       closed = true;
+      // Before the writer's connection closes: the last connection to close checkpoints what is
+      // left and removes the WAL.
+      await checkpointer?.stop();
       try {
         db.exec("PRAGMA optimize");
       } catch {
