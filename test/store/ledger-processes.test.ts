@@ -1,35 +1,12 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import { runChild } from "./run-child.ts";
 
 const folder = mkdtempSync(join(tmpdir(), "llmeter-processes-"));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
-const fixtures = join(import.meta.dirname, "fixtures");
-
-interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runChild(script: string, args: string[]): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(fixtures, script), ...args], {
-      env: { ...process.env, VITEST: undefined, NODE_NO_WARNINGS: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
 
 async function countRows(path: string): Promise<{ rows: number; costUsd: number }> {
   const store = createSqliteStore(path);

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import {
   createSqliteStore,
   type SqliteStoreOptions,
 } from "../../src/store/sqlite/sqlite-store.ts";
+import { runChild } from "./run-child.ts";
 import { sampleEvents } from "./sample-events.ts";
 
 const folder = mkdtempSync(join(tmpdir(), "llmeter-checkpoints-"));
@@ -88,27 +88,12 @@ describe("WAL checkpoints on their own thread", () => {
   it("never keeps a process alive, and a close as the process's last act completes", async () => {
     for (const mode of ["leave", "close"] as const) {
       const path = join(folder, `child-${mode}.db`);
-      const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
-        (resolve, reject) => {
-          const child = spawn(
-            process.execPath,
-            [
-              join(import.meta.dirname, "fixtures", "write-then-leave.ts"),
-              path,
-              mode,
-              String(CHECKPOINT_THREAD_AFTER_EVENTS * 3),
-            ],
-            { env: { ...process.env, NODE_NO_WARNINGS: "1" }, stdio: ["ignore", "pipe", "pipe"] },
-          );
-          let stdout = "";
-          let stderr = "";
-          child.stdout.on("data", (chunk) => (stdout += chunk));
-          child.stderr.on("data", (chunk) => (stderr += chunk));
-          child.on("error", reject);
-          // A child kept alive by the thread would hang here until the test's timeout.
-          child.on("close", (code) => resolve({ code, stdout, stderr }));
-        },
-      );
+      // A child kept alive by the thread would never end: the test would time out.
+      const result = await runChild("write-then-leave.ts", [
+        path,
+        mode,
+        String(CHECKPOINT_THREAD_AFTER_EVENTS * 3),
+      ]);
       expect(result.code, result.stderr).toBe(0);
       if (mode === "close") expect(result.stdout.trim()).toBe("closed");
       const store = createSqliteStore(path);
