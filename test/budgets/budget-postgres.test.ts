@@ -12,21 +12,18 @@ import { type MockProvider, startMockProvider } from "../../src/testing/index.ts
 import { runInProcess } from "../cli/cli-harness.ts";
 import {
   describeMissingDatabase,
-  dropSchemas,
   runSql,
+  schemasDroppedAfterAll,
   TEST_DATABASE_URL,
   testDatabaseAvailable,
-  uniqueSchemaName,
 } from "../store-postgres/test-database.ts";
 import { expectBudgetKept, runBudgetBurst } from "./fixtures/burst-scenario.ts";
 
-const schemas: string[] = [];
-afterAll(() => dropSchemas(schemas));
+const newSchema = schemasDroppedAfterAll();
 
 /** The test database's URL with `?schema=` set to a fresh schema of this file. */
 function freshLedgerUrl(prefix: string): { url: string; schema: string } {
-  const schema = uniqueSchemaName(prefix);
-  schemas.push(schema);
+  const schema = newSchema(prefix);
   const url = new URL(TEST_DATABASE_URL);
   url.searchParams.set("schema", schema);
   return { url: url.toString(), schema };

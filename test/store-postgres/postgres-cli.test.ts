@@ -4,30 +4,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { aggregateEvents } from "../../src/stats/aggregate-events.ts";
 import type { UsageReport } from "../../src/stats/usage-stats.ts";
 import { createPostgresStore } from "../../src/store/postgres/index.ts";
 import { sampleEvents } from "../store/sample-events.ts";
 import {
   describeMissingDatabase,
-  dropSchemas,
+  schemasDroppedAfterAll,
   TEST_DATABASE_URL,
   testDatabaseAvailable,
-  uniqueSchemaName,
 } from "./test-database.ts";
 
 const run = promisify(execFile);
 const NODE = fileURLToPath(new URL("../../node_modules/.bin/node", import.meta.url));
 const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 
-const schemas: string[] = [];
-afterAll(() => dropSchemas(schemas));
+const newSchema = schemasDroppedAfterAll();
 
 if (await testDatabaseAvailable()) {
   describe("the llmeter CLI on a PostgreSQL ledger", () => {
-    const schema = uniqueSchemaName("cli");
-    schemas.push(schema);
+    const schema = newSchema("cli");
     const url = new URL(TEST_DATABASE_URL);
     url.searchParams.set("schema", schema);
     const events = sampleEvents(500, { seed: 11 });

@@ -8,14 +8,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   describeMissingDatabase,
-  dropSchemas,
   runSql,
+  schemasDroppedAfterAll,
   TEST_DATABASE_URL,
   testDatabaseAvailable,
-  uniqueSchemaName,
 } from "./test-database.ts";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -64,14 +63,12 @@ console.log(JSON.stringify({ message, requests: totals.totalRequests }));
 `;
 }
 
-const schemas: string[] = [];
-afterAll(() => dropSchemas(schemas));
+const newSchema = schemasDroppedAfterAll();
 
 if (await testDatabaseAvailable()) {
   describe("PostgreSQL ledger without pg-copy-streams", () => {
     it("refuses a write with what to install, stores nothing, and still reads", async () => {
-      const schema = uniqueSchemaName("copy_missing");
-      schemas.push(schema);
+      const schema = newSchema("copy_missing");
       const directory = mkdtempSync(join(tmpdir(), "llmeter-no-copy-streams-"));
       writeFileSync(join(directory, "hide.mjs"), HIDE_COPY_STREAMS);
       writeFileSync(join(directory, "application.mts"), application(schema));

@@ -1,27 +1,19 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createPostgresStore } from "../../src/store/postgres/index.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
 import { sampleEvents } from "../store/sample-events.ts";
 import { createTcpProxy } from "./tcp-proxy.ts";
 import {
   describeMissingDatabase,
-  dropSchemas,
   runSql,
+  schemasDroppedAfterAll,
   TEST_DATABASE_URL,
   testDatabaseAvailable,
-  uniqueSchemaName,
 } from "./test-database.ts";
 
 // The COPY write path: streamed in pieces, one statement per append, idempotent by id through
 // the staging-table fallback.
-const schemas: string[] = [];
-afterAll(() => dropSchemas(schemas));
-
-function newSchema(prefix: string): string {
-  const schema = uniqueSchemaName(prefix);
-  schemas.push(schema);
-  return schema;
-}
+const newSchema = schemasDroppedAfterAll();
 
 async function countRows(schema: string): Promise<number> {
   const [row] = await runSql<{ count: string }>(`SELECT count(*) AS count FROM ${schema}.events`);

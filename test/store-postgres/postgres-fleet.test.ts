@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { aggregateEvents } from "../../src/stats/aggregate-events.ts";
 import type { GroupBy } from "../../src/stats/usage-stats.ts";
 import { createPostgresStore } from "../../src/store/postgres/index.ts";
@@ -9,11 +9,10 @@ import type { UsageEvent } from "../../src/usage/usage-event.ts";
 import { sampleEvents } from "../store/sample-events.ts";
 import {
   describeMissingDatabase,
-  dropSchemas,
   runSql,
+  schemasDroppedAfterAll,
   TEST_DATABASE_URL,
   testDatabaseAvailable,
-  uniqueSchemaName,
 } from "./test-database.ts";
 
 const run = promisify(execFile);
@@ -23,8 +22,7 @@ const WRITER = fileURLToPath(new URL("./writer-process.ts", import.meta.url));
 const WRITERS = 4;
 const EVENTS_PER_WRITER = 25_000;
 
-const schemas: string[] = [];
-afterAll(() => dropSchemas(schemas));
+const newSchema = schemasDroppedAfterAll();
 
 /** Numbers equal up to float summation order; everything else exactly. */
 function expectSameNumbers(actual: unknown, expected: unknown, path: string): void {
@@ -51,8 +49,7 @@ function expectSameNumbers(actual: unknown, expected: unknown, path: string): vo
 if (await testDatabaseAvailable()) {
   describe("PostgreSQL as one ledger for a fleet", () => {
     it(`${WRITERS} writer processes × ${EVENTS_PER_WRITER.toLocaleString("en")} events: exact rows, no duplicates after a replay, totals as computed in memory`, async () => {
-      const schema = uniqueSchemaName("fleet");
-      schemas.push(schema);
+      const schema = newSchema("fleet");
       // The schema does not exist yet: the writers also race to create and migrate it.
       const outputs = await Promise.all(
         Array.from({ length: WRITERS }, (_, seed) =>

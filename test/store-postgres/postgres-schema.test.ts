@@ -1,24 +1,16 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.ts";
 import { createPostgresStore, SCHEMA_VERSION } from "../../src/store/postgres/index.ts";
 import { sampleEvents } from "../store/sample-events.ts";
 import {
   describeMissingDatabase,
-  dropSchemas,
   runSql,
+  schemasDroppedAfterAll,
   TEST_DATABASE_URL,
   testDatabaseAvailable,
-  uniqueSchemaName,
 } from "./test-database.ts";
 
-const schemas: string[] = [];
-afterAll(() => dropSchemas(schemas));
-
-function newSchema(prefix: string): string {
-  const schema = uniqueSchemaName(prefix);
-  schemas.push(schema);
-  return schema;
-}
+const newSchema = schemasDroppedAfterAll();
 
 if (await testDatabaseAvailable()) {
   describe("PostgreSQL schema and migrations", () => {

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { describe, it } from "vitest";
+import { afterAll, describe, it } from "vitest";
 
 /**
  * The PostgreSQL the tests use: `LLMETER_TEST_DATABASE_URL`, else the one `.ci/setup/postgres.sh`
@@ -66,4 +66,18 @@ export async function dropSchemas(names: readonly string[]): Promise<void> {
   await runSql(
     names.map((name) => `DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(name)} CASCADE;`).join("\n"),
   );
+}
+
+/**
+ * A maker of fresh schema names for one test file: each name is unique (`uniqueSchemaName`), and
+ * every schema made through it is dropped once the file's tests are done.
+ */
+export function schemasDroppedAfterAll(): (prefix: string) => string {
+  const schemas: string[] = [];
+  afterAll(() => dropSchemas(schemas));
+  return (prefix) => {
+    const schema = uniqueSchemaName(prefix);
+    schemas.push(schema);
+    return schema;
+  };
 }
