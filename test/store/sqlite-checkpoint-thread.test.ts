@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import {
   CHECKPOINT_THREAD_AFTER_EVENTS,
   createSqliteStore,
@@ -16,15 +16,6 @@ afterAll(() => rmSync(folder, { recursive: true, force: true }));
 /** The database file's size (not its WAL): it only grows when a checkpoint copies pages in. */
 function databaseFileBytes(path: string): number {
   return statSync(path).size;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return condition();
 }
 
 /** Writes `count` sample events in batches of 500 and returns the file's size before them. */
@@ -44,7 +35,10 @@ describe("WAL checkpoints on their own thread", () => {
     const { store, before } = writeEvents(path, CHECKPOINT_THREAD_AFTER_EVENTS * 3);
     try {
       // Far below wal_autocheckpoint (10,000 pages): only the thread can have copied them.
-      expect(await waitFor(() => databaseFileBytes(path) > before, 10_000)).toBe(true);
+      await vi.waitFor(() => expect(databaseFileBytes(path)).toBeGreaterThan(before), {
+        timeout: 10_000,
+        interval: 20,
+      });
       expect((await store.aggregate({ filter: {}, timeZone: "UTC" })).totals.totalRequests).toBe(
         CHECKPOINT_THREAD_AFTER_EVENTS * 3,
       );

@@ -121,7 +121,7 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
   const useRollups = options.useRollups ?? true;
   let closed = false;
   let checkpointer: WalCheckpointer | undefined;
-  // Events written until the checkpoint thread starts (Infinity: never start it).
+  // Events written until the checkpoint thread starts (Infinity: never, or started already).
   let eventsBeforeCheckpointThread =
     options.checkpointThread === false ? Number.POSITIVE_INFINITY : CHECKPOINT_THREAD_AFTER_EVENTS;
 
@@ -182,7 +182,7 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
       return inserted.offsets.length;
     }, appendOptions.busyTimeoutMs);
     eventsBeforeCheckpointThread -= added;
-    if (checkpointer === undefined && eventsBeforeCheckpointThread <= 0) {
+    if (eventsBeforeCheckpointThread <= 0) {
       eventsBeforeCheckpointThread = Number.POSITIVE_INFINITY;
       checkpointer = WalCheckpointer.start(path);
       checkpointer?.committed();
