@@ -63,7 +63,7 @@ export class ChatStreamHandler implements StreamHandler<ChatChunkLike> {
     } else if (this.hideUsage && usage === null) {
       // Reads as it would without include_usage (absent is undefined) and JSON.stringify leaves
       // it out. Not `delete`, which drops the parsed object into V8's slow dictionary mode, nor a
-      // copy: both cost the caller ~0.4-0.7 µs per chunk (measured with bench/integrations.bench.ts).
+      // copy: both cost the caller ~0.4-0.7 µs per chunk (measured with bench/openai-6-peers/integrations.bench.ts).
       value.usage = undefined;
     }
     this.chunks += 1;

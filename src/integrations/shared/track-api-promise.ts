@@ -68,6 +68,16 @@ export function trackApiPromise<T>(
       if (!isThenable(parsed)) return observe(parsed as T, response);
       return parsed.then((data) => observe(data as T, response), onFailure);
     };
+    const ownThenUnwrap = Object.hasOwn(apiPromise, "_thenUnwrap") ? apiPromise._thenUnwrap : null;
+    if (typeof ownThenUnwrap === "function") {
+      // openai 7 gives each promise its own `_thenUnwrap`, which parses with the parser it
+      // captured rather than `this.parseResponse`: the SDK's helpers built on it (`parse()`,
+      // `responses.stream()`) would bypass the parser above. The transform sees the result first.
+      apiPromise._thenUnwrap = <U>(transform: (data: T, props: { response?: Response }) => U) =>
+        ownThenUnwrap.call(apiPromise, (data: T, props: { response?: Response }) =>
+          transform(observe(data, props?.response), props),
+        ) as PromiseLike<U>;
+    }
     return apiPromise;
   }
   if (typeof apiPromise._thenUnwrap === "function") {

@@ -31,7 +31,7 @@
  * call, +21-44 µs in rounds) but lowered the peers' (+51-93 µs call by call, +31-68 µs in rounds):
  * the switching was charged mostly to the peers, so the old method flattered llmeter.
  *
- * Why bench/otel.bench.ts shows llmeter much cheaper (+3-13 µs a plain call): its 1,000 awaited
+ * Why bench/openai-6-peers/otel.bench.ts shows llmeter much cheaper (+3-13 µs a plain call): its 1,000 awaited
  * calls use an in-process fetch that never lets the event loop turn, so the meter drains all of a
  * round's events at once, at flush. Here the loop turns after each call, as it does between an
  * application's network calls, and the meter drains every event on its own; its fixed cost per
@@ -39,20 +39,20 @@
  * paid per call: 7-13 µs of the difference, measured with both loops on the same client. Both
  * figures are right for their loop; this one is what an application doing I/O pays.
  *
- * Run: node_modules/.bin/node bench/integrations.bench.ts [--rounds 5]
+ * Run: node_modules/.bin/node bench/openai-6-peers/integrations.bench.ts [--rounds 5]
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import OpenAI from "openai";
-import { instrumentOpenAI } from "../src/integrations/openai/index.ts";
-import { ChatStreamHandler } from "../src/integrations/openai/openai-stream-handlers.ts";
-import { StreamWatch } from "../src/integrations/shared/stream-watch.ts";
-import { createMeter } from "../src/meter/create-meter.ts";
-import { createNoopMeter } from "../src/meter/noop-meter.ts";
-import type { Meter } from "../src/meter/types.ts";
-import { startMockProvider } from "../src/testing/index.ts";
+import { instrumentOpenAI } from "../../src/integrations/openai/index.ts";
+import { ChatStreamHandler } from "../../src/integrations/openai/openai-stream-handlers.ts";
+import { StreamWatch } from "../../src/integrations/shared/stream-watch.ts";
+import { createMeter } from "../../src/meter/create-meter.ts";
+import { createNoopMeter } from "../../src/meter/noop-meter.ts";
+import type { Meter } from "../../src/meter/types.ts";
+import { startMockProvider } from "../../src/testing/index.ts";
 
 const VARIANTS = [
   "llmeter",

@@ -3,7 +3,7 @@
 // The one-process comparison also has an "SDK alone" variant: the same span, log record and metric
 // points llmeter emits for the call, made by hand straight through the OpenTelemetry SDK with no
 // llmeter code at all. It is the floor any instrumentation emitting that output pays.
-// Run: node_modules/.bin/node bench/otel.bench.ts [--repeat=3] [--meter-only]
+// Run: node_modules/.bin/node bench/openai-6-peers/otel.bench.ts [--repeat=3] [--meter-only]
 //
 // Each OpenAI variant runs in its own child process: the peer instrumentation patches the `openai`
 // module for the whole process, so variants must not share one.
@@ -22,11 +22,11 @@ import {
 } from "@opentelemetry/sdk-metrics";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
-import { createMeter } from "../src/meter/create-meter.ts";
-import type { Meter } from "../src/meter/types.ts";
-import { CallShapeCache, eventAttributes } from "../src/otel/event-attributes.ts";
-import type { UsageEvent } from "../src/usage/usage-event.ts";
-import { median, nanosecondsPerCall, printTable } from "./measure.ts";
+import { createMeter } from "../../src/meter/create-meter.ts";
+import type { Meter } from "../../src/meter/types.ts";
+import { CallShapeCache, eventAttributes } from "../../src/otel/event-attributes.ts";
+import type { UsageEvent } from "../../src/usage/usage-event.ts";
+import { median, nanosecondsPerCall, printTable } from "../measure.ts";
 
 // An empty directory and environment: no .llmeter/config.json or LLMETER_* variable applies,
 // and no ledger: we measure the OpenTelemetry path, not SQLite.
@@ -121,7 +121,7 @@ async function meterSection(): Promise<void> {
     await cpuNanosecondsPerCall(plain),
   );
 
-  const { enableOtel } = await import("../src/otel/index.ts");
+  const { enableOtel } = await import("../../src/otel/index.ts");
   enableOtel();
   const otelOff = createMeter(quiet);
   add(
@@ -203,8 +203,8 @@ async function openAiComparison(
   if (subject !== "peer") {
     // Without OpenTelemetry: what the integration and the meter cost on their own.
     meter = createMeter(subject === "llmeter" ? quiet : { ...quiet, instrumentations: [] });
-    if (subject === "llmeter") await import("../src/otel/index.ts");
-    const { instrumentOpenAI } = await import("../src/integrations/openai/index.ts");
+    if (subject === "llmeter") await import("../../src/otel/index.ts");
+    const { instrumentOpenAI } = await import("../../src/integrations/openai/index.ts");
     instrumented = instrumentOpenAI(openAiClient(OpenAI) as never, { meter }) as typeof bareClient;
   }
   const body = { model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }] };
@@ -310,8 +310,8 @@ async function openAiTogether(): Promise<Record<string, number>> {
   registerInstrumentations({ instrumentations: [peer as never] });
   const { OpenAI } = require("openai") as { OpenAI: new (options: object) => unknown };
   peer.disable();
-  await import("../src/otel/index.ts");
-  const { instrumentOpenAI } = await import("../src/integrations/openai/index.ts");
+  await import("../../src/otel/index.ts");
+  const { instrumentOpenAI } = await import("../../src/integrations/openai/index.ts");
   const withOtel = createMeter(quiet);
   const withoutOtel = createMeter({ ...quiet, instrumentations: [] });
   const bareClient = openAiClient(OpenAI);
