@@ -7,6 +7,7 @@ import { ApiError, type GenerateContentResponse, GoogleGenAI } from "@google/gen
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type MockProvider, startMockProvider } from "../../src/testing/index.ts";
+import { parseSse } from "./wire-helpers.ts";
 
 const OPTIONS = { chunks: 6, replyWords: 6 };
 const QUESTION = "Is the ledger the source of truth?";
@@ -183,16 +184,30 @@ describe("in-stream errors (stream-error)", () => {
   });
 
   it("sends the Responses API's typed error event with the next sequence number", async () => {
-    const stream = await openai.responses.create(
-      { model: "gpt-4.1", input: QUESTION, stream: true },
-      { headers: { "x-mock-fail": "stream-error" } },
+    // The wire itself: openai 7 turns the `error` event into a thrown APIError, so read the SSE.
+    const response = await openai.responses
+      .create(
+        { model: "gpt-4.1", input: QUESTION, stream: true },
+        { headers: { "x-mock-fail": "stream-error" } },
+      )
+      .asResponse();
+    const events = parseSse(await response.text()).map(
+      (block) => JSON.parse(block.data) as OpenAI.Responses.ResponseStreamEvent,
     );
-    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
-    for await (const event of stream) events.push(event);
     const last = events.at(-1);
     expect(last?.type).toBe("error");
     expect(last?.sequence_number).toBe(events.length - 1);
     expect(events.map((event) => event.type)).not.toContain("response.completed");
+
+    // And the SDK raises it as the API's error.
+    const stream = await openai.responses.create(
+      { model: "gpt-4.1", input: QUESTION, stream: true },
+      { headers: { "x-mock-fail": "stream-error" } },
+    );
+    const failure = await (async () => {
+      for await (const _event of stream);
+    })().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OpenAI.APIError);
   });
 
   it("ends an Anthropic stream with an overloaded_error event", async () => {

@@ -10,6 +10,8 @@ import { expectedPromptTokens, parseSse, postRaw, wordCount } from "./wire-helpe
 const OPTIONS = { replyWords: 9, chunks: 3, reasoningTokens: 40, cachedShare: 0 };
 const SYSTEM = "Answer like a careful accountant.";
 const QUESTION = "How much did last week's embedding calls cost?";
+// The API version the SDK calls by default: v1 since @google/genai 3 (v1beta before).
+const GEMINI_API_VERSION = "v1";
 
 let mock: MockProvider;
 let client: GoogleGenAI;
@@ -35,7 +37,9 @@ describe("generateContent", () => {
       config: { systemInstruction: SYSTEM },
     });
     const prompt = expectedPromptTokens(SYSTEM, QUESTION);
-    expect(mock.requests[0]?.path).toBe("/v1beta/models/gemini-2.0-flash:generateContent");
+    expect(mock.requests[0]?.path).toBe(
+      `/${GEMINI_API_VERSION}/models/gemini-2.0-flash:generateContent`,
+    );
     expect(response.modelVersion).toBe("gemini-2.0-flash");
     expect(response.responseId).toBeTruthy();
     expect(wordCount(response.text ?? "")).toBe(OPTIONS.replyWords);
@@ -123,7 +127,7 @@ describe("generateContentStream", () => {
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(mock.requests.at(-1)?.path).toBe(
-      "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+      `/${GEMINI_API_VERSION}/models/gemini-2.5-flash:streamGenerateContent?alt=sse`,
     );
     expect(chunks).toHaveLength(OPTIONS.chunks);
     expect(chunks.map((chunk) => chunk.text).join("")).toBe(plain.text);
@@ -165,7 +169,9 @@ describe("countTokens and embeddings", () => {
       model: "gemini-embedding-001",
       contents: ["alpha", "beta"],
     });
-    expect(mock.requests[0]?.path).toBe("/v1beta/models/gemini-embedding-001:batchEmbedContents");
+    expect(mock.requests[0]?.path).toBe(
+      `/${GEMINI_API_VERSION}/models/gemini-embedding-001:batchEmbedContents`,
+    );
     expect(result.embeddings).toHaveLength(2);
     expect(result.embeddings?.[0]?.values).toHaveLength(3072);
     expect(result.embeddings?.[0]?.values).not.toEqual(result.embeddings?.[1]?.values);
