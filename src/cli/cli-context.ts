@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline/promises";
+import type { Environment } from "../config/environment.ts";
 import type { UsageStore } from "../store/usage-store.ts";
 
 /** Where a command writes: process.stdout in the binary, a collecting stream in tests. */
@@ -17,7 +18,7 @@ export interface CliContext {
   stdout: CliOutput;
   stderr: CliOutput;
   stdinIsTTY: boolean;
-  env: NodeJS.ProcessEnv;
+  env: Environment;
   cwd: string;
   /** Milliseconds since the epoch; periods like `24h` end here. */
   now(): number;

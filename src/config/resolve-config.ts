@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import type { Environment } from "./environment.ts";
 import { type LlmeterConfig, SETTING_NAMES, SETTINGS, type SettingName } from "./settings.ts";
 
 /** Where a setting's value came from. Later sources win: default < file < env < option. */
@@ -25,7 +26,7 @@ export const CONFIG_FILE = join(".llmeter", "config.json");
 
 /** The config file path in effect: `LLMETER_CONFIG`, else `.llmeter/config.json` under `cwd`. */
 export function configFilePath(
-  env: NodeJS.ProcessEnv = process.env,
+  env: Environment = process.env,
   cwd: string = process.cwd(),
 ): string {
   return resolve(cwd, env.LLMETER_CONFIG ?? CONFIG_FILE);
@@ -37,7 +38,7 @@ export function configFilePath(
  */
 export function resolveConfig(
   options: Partial<Record<SettingName, unknown>> = {},
-  context: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  context: { env?: Environment; cwd?: string } = {},
 ): ResolvedConfig {
   const env = context.env ?? process.env;
   const filePath = configFilePath(env, context.cwd);

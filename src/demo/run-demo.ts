@@ -1,13 +1,18 @@
 import { resolve } from "node:path";
 import { buildUsageReport } from "../cli/build-usage-report.ts";
+import { CliError } from "../cli/cli-errors.ts";
 import { layoutFor, toJsonText } from "../cli/format/text-layout.ts";
 import { formatUsageReport } from "../cli/format/usage-report-text.ts";
+import type { Environment } from "../config/environment.ts";
 import { resolveConfig } from "../config/resolve-config.ts";
 import { createMeter } from "../meter/create-meter.ts";
 import { localTimeZone } from "../stats/time-buckets.ts";
 import { createSqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { startMockProvider } from "../testing/index.ts";
-import { createDemoClients, type DemoEndpoints, runDemoWorkload } from "./workload.ts";
+import type { DemoEndpoints } from "./workload.ts";
+
+/** The SDKs the demo drives; optional peers of llmeter, so an app may have none of them. */
+const DEMO_SDKS = ["openai", "@anthropic-ai/sdk", "@google/genai"];
 
 export interface DemoOptions {
   rounds: number;
@@ -23,6 +28,16 @@ export interface DemoOptions {
  * clients, recorded into the embedded ledger, then the usage report of this run read back from it.
  */
 export async function runDemo(options: DemoOptions): Promise<void> {
+  const missing = DEMO_SDKS.filter((name) => !isInstalled(name));
+  if (missing.length > 0) {
+    throw new CliError(
+      `llmeter demo drives the real SDK clients, and ${missing.join(", ")} ${
+        missing.length === 1 ? "is" : "are"
+      } not installed. Install ${missing.length === 1 ? "it" : "them"} next to llmeter: npm install ${missing.join(" ")}`,
+    );
+  }
+  // Loaded only now: the workload imports the SDKs.
+  const { createDemoClients, runDemoWorkload } = await import("./workload.ts");
   const env = process.env;
   const mock = await startMockProvider({
     latencyMs: 20,
@@ -87,7 +102,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
 /** The mock provider for every provider, except those whose API key is set (unless mock-only). */
 function demoEndpoints(
   mock: { openaiBaseUrl: string; anthropicBaseUrl: string; geminiBaseUrl: string },
-  env: NodeJS.ProcessEnv,
+  env: Environment,
   mockOnly: boolean,
 ): DemoEndpoints {
   const openaiKey = mockOnly ? undefined : env.OPENAI_API_KEY;
@@ -104,4 +119,14 @@ function demoEndpoints(
       ? { apiKey: geminiKey, real: true }
       : { apiKey: "mock", baseUrl: mock.geminiBaseUrl, real: false },
   };
+}
+
+/** Whether `name` resolves from here, as the workload's import of it would. */
+function isInstalled(name: string): boolean {
+  try {
+    import.meta.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
 }

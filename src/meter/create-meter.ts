@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
 import type { BudgetManager, BudgetReservation } from "../budgets/budget-manager.ts";
 import { createBudgetManager, type MeterBudgets } from "../budgets/create-budget-manager.ts";
+import type { Environment } from "../config/environment.ts";
 import type { OtelSettingValue } from "../config/otel-setting.ts";
 import { ConfigError, type ConfigSource, resolveConfig } from "../config/resolve-config.ts";
 import type { SettingName } from "../config/settings.ts";
@@ -106,7 +107,7 @@ export interface MeterOptions {
   /** The clock for stats periods, in ms since the epoch. For tests. */
   now?: () => number;
   /** Where to read `LLMETER_*` variables and `.llmeter/config.json` from. */
-  configContext?: { env?: NodeJS.ProcessEnv; cwd?: string };
+  configContext?: { env?: Environment; cwd?: string };
   /**
    * Observers of every call (OpenTelemetry). Default: the ones registered process-wide with
    * `registerInstrumentation` (which `import "llmeter/otel"` does); `[]` opts this meter out.

@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import type { Environment } from "../config/environment.ts";
 import { resolveConfig } from "../config/resolve-config.ts";
 import { resolvePeriod } from "../stats/period.ts";
 import { assertTimeZone, localTimeZone } from "../stats/time-buckets.ts";
@@ -50,7 +51,7 @@ export interface LedgerOptions {
   timeZone?: string;
   /** The clock for periods, in ms since the epoch. For tests. */
   now?: () => number;
-  configContext?: { env?: NodeJS.ProcessEnv; cwd?: string };
+  configContext?: { env?: Environment; cwd?: string };
 }
 
 /**

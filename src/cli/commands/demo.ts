@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { runDemo } from "../../demo/run-demo.ts";
 
 /** `llmeter demo`: the README's first command. */
 export function registerDemoCommand(program: Command): void {
@@ -13,6 +12,8 @@ export function registerDemoCommand(program: Command): void {
     .option("--db <path>", "ledger file (default: the db setting, .llmeter/usage.db)")
     .option("--json", "print the report as JSON")
     .action(async (options: { rounds: string; mock?: boolean; db?: string; json?: boolean }) => {
+      // Loaded when the demo runs: it needs the SDKs, which `--help` and the other commands do not.
+      const { runDemo } = await import("../../demo/run-demo.ts");
       await runDemo({
         rounds: Number(options.rounds),
         json: options.json === true,

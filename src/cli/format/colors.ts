@@ -1,4 +1,5 @@
 import { styleText } from "node:util";
+import type { Environment } from "../../config/environment.ts";
 import type { CliOutput } from "../cli-context.ts";
 
 /** The few styles the CLI uses; each returns the text unchanged when colour is off. */
@@ -16,7 +17,7 @@ export interface Colors {
  * Colour only on a terminal and never when `NO_COLOR` is set to anything non-empty
  * (https://no-color.org); `FORCE_COLOR` (non-zero) turns it on when piping to a pager.
  */
-export function colorEnabled(output: CliOutput, env: NodeJS.ProcessEnv): boolean {
+export function colorEnabled(output: CliOutput, env: Environment): boolean {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "" && env.FORCE_COLOR !== "0")
     return true;

@@ -1,4 +1,5 @@
 import Table from "cli-table3";
+import type { Environment } from "../../config/environment.ts";
 import type { Colors } from "./colors.ts";
 
 /** Below this many columns the wide tables switch to their compact layout (as ccusage does). */
@@ -11,7 +12,7 @@ export interface TableColumn {
 }
 
 /** The terminal width: the TTY's, else `COLUMNS`, else wide enough for the full layout. */
-export function terminalWidth(columns: number | undefined, env: NodeJS.ProcessEnv): number {
+export function terminalWidth(columns: number | undefined, env: Environment): number {
   if (columns !== undefined && columns > 0) return columns;
   const fromEnv = Number(env.COLUMNS);
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 120;

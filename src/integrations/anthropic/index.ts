@@ -1,1 +1,5 @@
-export { type InstrumentAnthropicOptions, instrumentAnthropic } from "./instrument-anthropic.ts";
+export {
+  type AnthropicClientLike,
+  type InstrumentAnthropicOptions,
+  instrumentAnthropic,
+} from "./instrument-anthropic.ts";

@@ -1,4 +1,3 @@
-import type Anthropic from "@anthropic-ai/sdk";
 import { estimateRequest } from "../../budgets/estimate-call.ts";
 import { getMeter } from "../../meter/global-meter.ts";
 import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
@@ -18,6 +17,15 @@ import { type AnthropicUsageLike, anthropicUsageToTokens } from "./anthropic-usa
 import { recordBatchResults } from "./record-batch-results.ts";
 
 /** Options of `instrumentAnthropic`. */
+/**
+ * The parts of an `@anthropic-ai/sdk` client that are instrumented. Structural, not the SDK's
+ * class, so the client of either module system's typings fits (see `OpenAIClientLike`).
+ */
+export interface AnthropicClientLike {
+  messages: { batches?: object };
+  beta?: { messages?: object };
+}
+
 export interface InstrumentAnthropicOptions {
   /** Where calls are recorded. Default: the global meter (`getMeter()`), looked up at each call. */
   meter?: Meter;
@@ -63,7 +71,7 @@ interface ClientSettings {
  * const client = instrumentAnthropic(new Anthropic(), { meter });
  * await client.messages.create({ model: "claude-sonnet-4-5", max_tokens: 256, messages });
  */
-export function instrumentAnthropic<C extends Anthropic>(
+export function instrumentAnthropic<C extends AnthropicClientLike>(
   client: C,
   options: InstrumentAnthropicOptions = {},
 ): C {

@@ -1,4 +1,5 @@
 export {
+  type GoogleGenAIClientLike,
   type InstrumentGoogleGenAIOptions,
   instrumentGoogleGenAI,
 } from "./instrument-google-genai.ts";

@@ -1,4 +1,3 @@
-import type { GoogleGenAI } from "@google/genai";
 import { estimateRequest } from "../../budgets/estimate-call.ts";
 import { getMeter } from "../../meter/global-meter.ts";
 import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
@@ -22,6 +21,14 @@ import { type GoogleResponseLike, GoogleStreamHandler } from "./google-stream-ha
 import { googleUsageToTokens } from "./google-usage.ts";
 
 /** Options of `instrumentGoogleGenAI`. */
+/**
+ * The part of a `@google/genai` client that is instrumented. Structural, not the SDK's class, so
+ * the client of either module system's typings fits (see `OpenAIClientLike` in llmeter/openai).
+ */
+export interface GoogleGenAIClientLike {
+  models: object;
+}
+
 export interface InstrumentGoogleGenAIOptions {
   /** Where calls are recorded. Default: the global meter (`getMeter()`), looked up at each call. */
   meter?: Meter;
@@ -71,7 +78,7 @@ type Method = (this: unknown, ...args: never[]) => unknown;
  * const ai = instrumentGoogleGenAI(new GoogleGenAI({ apiKey }), { meter });
  * await ai.models.generateContent({ model: "gemini-2.5-flash", contents: "Hello" });
  */
-export function instrumentGoogleGenAI<C extends GoogleGenAI>(
+export function instrumentGoogleGenAI<C extends GoogleGenAIClientLike>(
   client: C,
   options: InstrumentGoogleGenAIOptions = {},
 ): C {

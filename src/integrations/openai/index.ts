@@ -1,1 +1,5 @@
-export { type InstrumentOpenAIOptions, instrumentOpenAI } from "./instrument-openai.ts";
+export {
+  type InstrumentOpenAIOptions,
+  instrumentOpenAI,
+  type OpenAIClientLike,
+} from "./instrument-openai.ts";

@@ -1,4 +1,3 @@
-import type { OpenAI } from "openai";
 import { estimateRequest } from "../../budgets/estimate-call.ts";
 import { getMeter } from "../../meter/global-meter.ts";
 import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
@@ -26,6 +25,18 @@ import {
 } from "./openai-usage.ts";
 
 /** Options of `instrumentOpenAI`. */
+/**
+ * The parts of an `openai` client that are instrumented. Structural, not the SDK's class: an app
+ * holds the class of whichever typings it resolved (ESM or CommonJS, openai 6 or 7), and two
+ * copies of a class with `#private` members are never assignable to each other.
+ */
+export interface OpenAIClientLike {
+  chat: { completions: object };
+  responses?: object;
+  completions?: object;
+  embeddings?: object;
+}
+
 export interface InstrumentOpenAIOptions {
   /** Where calls are recorded. Default: the global meter (`getMeter()`), looked up at each call. */
   meter?: Meter;
@@ -79,7 +90,7 @@ interface ClientSettings {
  * const client = instrumentOpenAI(new OpenAI(), { meter });
  * await client.chat.completions.create({ model: "gpt-4o-mini", messages });
  */
-export function instrumentOpenAI<C extends OpenAI>(
+export function instrumentOpenAI<C extends OpenAIClientLike>(
   client: C,
   options: InstrumentOpenAIOptions = {},
 ): C {

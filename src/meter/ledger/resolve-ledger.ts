@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import type { Environment } from "../../config/environment.ts";
 import type { ConfigSource } from "../../config/resolve-config.ts";
 import { ConfigError } from "../../config/resolve-config.ts";
 import { isPostgresUrl, openStore } from "../../store/open-store.ts";
@@ -14,7 +15,7 @@ export interface LedgerChoice {
 }
 
 /** Whether this process runs under a test runner, where the default ledger stays off. */
-export function underTestRunner(env: NodeJS.ProcessEnv): boolean {
+export function underTestRunner(env: Environment): boolean {
   return env.VITEST !== undefined || env.JEST_WORKER_ID !== undefined || env.NODE_ENV === "test";
 }
 
@@ -28,7 +29,7 @@ export function underTestRunner(env: NodeJS.ProcessEnv): boolean {
 export function resolveLedgerStore(
   choice: LedgerChoice,
   db: { value: string; source: ConfigSource },
-  context: { env: NodeJS.ProcessEnv; cwd: string; diagnostics: Diagnostics },
+  context: { env: Environment; cwd: string; diagnostics: Diagnostics },
 ): UsageStore | Promise<UsageStore> | undefined {
   if (choice.store === false || choice.ledger === false) return undefined;
   if (choice.store !== undefined) return choice.store;

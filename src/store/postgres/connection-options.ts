@@ -1,3 +1,4 @@
+import type { Environment } from "../../config/environment.ts";
 import { resolveConfig } from "../../config/resolve-config.ts";
 
 /** The schema llmeter's tables live in when neither the option nor the URL names one. */
@@ -39,7 +40,7 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 export function resolveConnectionTarget(options: {
   url?: string;
   schema?: string;
-  env?: NodeJS.ProcessEnv;
+  env?: Environment;
   cwd?: string;
 }): ConnectionTarget {
   const env = options.env ?? process.env;

@@ -1,4 +1,5 @@
 import pg from "pg";
+import type { Environment } from "../../config/environment.ts";
 import { sortGroups, toGroup } from "../../stats/aggregate-events.ts";
 import { GROUP_BY_VALUES, type GroupBy, type UsageGroup } from "../../stats/usage-stats.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
@@ -54,7 +55,7 @@ export interface PostgresStoreOptions {
   /** Where the store reports an outage and its end. Default: one line on stderr each. */
   onDiagnostic?: (message: string, error?: unknown) => void;
   /** Environment and working directory to read `LLMETER_*` settings from. */
-  env?: NodeJS.ProcessEnv;
+  env?: Environment;
   cwd?: string;
 }
 
