@@ -38,6 +38,7 @@ import { retentionFromSettings, scheduleRetention } from "./ledger/retention-sch
 import { SessionRegistry } from "./ledger/session-registry.ts";
 import { LiveWindow } from "./live-window.ts";
 import { createNoopMeter } from "./noop-meter.ts";
+import { refuseCall } from "./refuse-call.ts";
 import { SinkChannel } from "./sink-channel.ts";
 import type {
   CostBreakdownReport,
@@ -315,10 +316,17 @@ class RecordingMeter implements Meter {
   }
 
   track<T>(info: TrackInfo, fn: (tracker: Tracker) => T): T {
-    // Before anything else: a call over an enforced budget must not start at all.
-    const checked = this.budgetManager === undefined ? info : this.reserveBudget(info);
-    const calls = this.capture(checked, "start");
-    const tracker = new ActiveTracker(checked, this.submitBound, calls, undefined, this.now);
+    let calls: CapturedCall[] | undefined;
+    let tracker: ActiveTracker;
+    try {
+      // Before anything else: a call over an enforced budget must not start at all.
+      const checked = this.budgetManager === undefined ? info : this.reserveBudget(info);
+      calls = this.capture(checked, "start");
+      tracker = new ActiveTracker(checked, this.submitBound, calls, undefined, this.now);
+    } catch (error) {
+      // A refused call: rejected for an `async` callback, thrown for a sync one (see refuse-call.ts).
+      return refuseCall(fn, error);
+    }
     let result: T;
     try {
       result = calls === undefined ? fn(tracker) : runInCapturedContexts(calls, () => fn(tracker));
@@ -362,6 +370,15 @@ class RecordingMeter implements Meter {
   // Reserves the call's estimate (throws BudgetExceededError); the reservation rides with the event.
   private reserveBudget(info: TrackInfo): TrackInfo {
     const manager = this.budgetManager!;
+    if (this.closed) {
+      // shutdown() closed the budget ledger: nothing to check against, and nothing is recorded.
+      this.diagnostics.once(
+        "call-after-shutdown",
+        "warn",
+        "a call was made after meter.shutdown(): it is not recorded and no budget is checked",
+      );
+      return info;
+    }
     const attribution = mergeAttribution(
       mergeAttribution(this.staticAttribution, currentAttribution()),
       toAttribution(info),
