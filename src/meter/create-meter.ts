@@ -37,8 +37,10 @@ import { resolveLedgerStore } from "./ledger/resolve-ledger.ts";
 import { retentionFromSettings, scheduleRetention } from "./ledger/retention-schedule.ts";
 import { SessionRegistry } from "./ledger/session-registry.ts";
 import { LiveWindow } from "./live-window.ts";
+import { unknownOptionWarnings } from "./meter-option-names.ts";
 import { createNoopMeter } from "./noop-meter.ts";
 import { refuseCall } from "./refuse-call.ts";
+import { reportConfigWarnings } from "./report-config-warnings.ts";
 import { SinkChannel } from "./sink-channel.ts";
 import type {
   CostBreakdownReport,
@@ -165,7 +167,11 @@ export function createMeter(options: MeterOptions = {}): Meter {
     syncWrites: options.syncWrites,
     otel: options.otel,
   };
-  const { values, sources } = resolveConfig(settings, options.configContext);
+  const { values, sources, warnings } = resolveConfig(settings, options.configContext);
+  reportConfigWarnings(
+    [...warnings, ...unknownOptionWarnings(options)],
+    options.diagnostics ?? consoleDiagnostics,
+  );
   const batchWindowMs = batchWindowOf(options.batchWindowMs);
   if (!values.enabled) return createNoopMeter();
   return new RecordingMeter(

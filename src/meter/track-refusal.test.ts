@@ -17,7 +17,7 @@ async function spentMeter(messages: string[] = []): Promise<Meter> {
   const meter = createMeter({
     store: false,
     pricing: false,
-    configContext: { env: { LLMETER_CONFIG: "/nonexistent/llmeter-config.json" } },
+    configContext: { env: { LLMETER_CONFIG: "none" } },
     diagnostics: (_level, message) => messages.push(message),
     budgets: [{ window: "day", limitUsd: 1, enforce: true }],
   });
