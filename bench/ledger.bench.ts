@@ -188,7 +188,7 @@ const endMs = Date.now();
       ledger: join(folder, `caller-${run}.db`),
       pricing: false,
       maxHistory: 1000,
-      configContext: { env: { LLMETER_CONFIG: "/nonexistent/llmeter.json" } },
+      configContext: { env: { LLMETER_CONFIG: "none" } },
     });
     const started = performance.now();
     for (let index = 0; index < count; index++) {

@@ -11,7 +11,7 @@ import { median, nanosecondsPerCall, printTable } from "./measure.ts";
 
 // No ledger unless a variant asks for one (in a temporary folder): never `.llmeter/` of the cwd.
 const quiet = {
-  configContext: { env: { LLMETER_CONFIG: "/nonexistent/llmeter-config.json" } },
+  configContext: { env: { LLMETER_CONFIG: "none" } },
   diagnostics: () => {},
   ledger: false,
 };

@@ -1,14 +1,12 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { isPostgresUrl, ledgerLocationOf } from "../config/ledger-location.ts";
 import type { UsageStore } from "../store/usage-store.ts";
 import type { CliContext } from "./cli-context.ts";
 import { CliError } from "./cli-errors.ts";
 import { ledgerLocation } from "./usage-query.ts";
 
 /** Whether a ledger location is a PostgreSQL URL rather than a SQLite file path. */
-export function isDatabaseUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
+export const isDatabaseUrl = isPostgresUrl;
 
 /**
  * Opens the ledger named by `--db` or the settings, runs `work`, and always closes it. Reading
@@ -20,11 +18,10 @@ export async function withLedger<T>(
   options: { create: boolean },
   work: (store: UsageStore, location: string) => Promise<T>,
 ): Promise<T> {
-  const configured = ledgerLocation(flags, context);
-  const location = isDatabaseUrl(configured) ? configured : resolve(context.cwd, configured);
+  const location = ledgerLocationOf(ledgerLocation(flags, context), context.cwd);
   if (!options.create && !isDatabaseUrl(location) && !existsSync(location)) {
     throw new CliError(
-      `No ledger at ${location}. Record usage with llmeter first, or point --db (or LLMETER_DB) at your ledger.`,
+      `No ledger at ${location}. Record usage with llmeter first, or point --db (or LLMETER_DB, or LLMETER_DATABASE_URL) at your ledger.`,
     );
   }
   const store = await context.openStore(location);

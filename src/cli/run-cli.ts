@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
+import { environmentWarnings } from "../config/environment-warnings.ts";
 import { ConfigError } from "../config/resolve-config.ts";
 import { type CliContext, createProcessContext } from "./cli-context.ts";
 import { CliError, CliUsageError, EXIT_ERROR, EXIT_OK, EXIT_USAGE } from "./cli-errors.ts";
@@ -68,6 +69,9 @@ export async function runCli(
 ): Promise<number> {
   const program = await createProgram(context, argv);
   const debug = argv.includes("--debug");
+  // Once per run, whatever the command: a mistyped LLMETER_* variable is otherwise silently ignored.
+  for (const warning of environmentWarnings(context.env))
+    context.stderr.write(`llmeter: warning: ${warning.message}\n`);
   try {
     await program.parseAsync(argv, { from: "user" });
     return EXIT_OK;

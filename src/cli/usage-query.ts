@@ -59,7 +59,10 @@ export function addQueryOptions(command: Command, options: { session?: boolean }
   );
 }
 
-/** The ledger location: `--db`, else LLMETER_DB, else the config file, else the default. */
+/**
+ * The ledger location: `--db`, else LLMETER_DB, else LLMETER_DATABASE_URL, else the config file,
+ * else the default (the order of every entry point, see config/ledger-location.ts).
+ */
 export function ledgerLocation(flags: { db?: string }, context: CliContext): string {
   const config = resolveConfig(flags.db === undefined ? {} : { db: flags.db }, {
     env: context.env,

@@ -1,7 +1,16 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { closestName } from "./closest-name.ts";
 import type { Environment } from "./environment.ts";
-import { type LlmeterConfig, SETTING_NAMES, SETTINGS, type SettingName } from "./settings.ts";
+import { type ConfigWarning, environmentWarnings } from "./environment-warnings.ts";
+import {
+  type LlmeterConfig,
+  SETTING_NAMES,
+  SETTINGS,
+  type SettingName,
+  type SettingSpec,
+} from "./settings.ts";
+import { stripByteOrderMark } from "./strip-byte-order-mark.ts";
 
 /** Where a setting's value came from. Later sources win: default < file < env < option. */
 export type ConfigSource = "default" | "file" | "env" | "option";
@@ -9,8 +18,12 @@ export type ConfigSource = "default" | "file" | "env" | "option";
 export interface ResolvedConfig {
   values: LlmeterConfig;
   sources: Record<SettingName, ConfigSource>;
+  /** Where each value came from, for messages: `environment variable LLMETER_DB`, `option "db"`. */
+  origins: Record<SettingName, string>;
   /** The project file that was read, if any. */
   filePath?: string;
+  /** Problems worth a warning (unknown `LLMETER_*` variables, conflicting variables), each once. */
+  warnings: ConfigWarning[];
 }
 
 /** A configuration mistake a user made: says what, where and how to fix it. */
@@ -24,17 +37,27 @@ export class ConfigError extends Error {
 /** The project configuration file, relative to the working directory. */
 export const CONFIG_FILE = join(".llmeter", "config.json");
 
-/** The config file path in effect: `LLMETER_CONFIG`, else `.llmeter/config.json` under `cwd`. */
+/** The value of `LLMETER_CONFIG` that reads no configuration file at all. */
+export const NO_CONFIG_FILE = "none";
+
+/**
+ * The config file path in effect: `LLMETER_CONFIG`, else `.llmeter/config.json` under `cwd`;
+ * undefined for `LLMETER_CONFIG=none`.
+ */
 export function configFilePath(
   env: Environment = process.env,
   cwd: string = process.cwd(),
-): string {
-  return resolve(cwd, env.LLMETER_CONFIG ?? CONFIG_FILE);
+): string | undefined {
+  const configured = env.LLMETER_CONFIG?.trim();
+  if (configured === NO_CONFIG_FILE) return undefined;
+  return resolve(cwd, configured || CONFIG_FILE);
 }
 
 /**
  * Resolves the configuration: options > environment (`LLMETER_*`) > project file > defaults.
- * Throws a `ConfigError` naming the source, the setting and the fix for any bad value.
+ * A setting with an alias variable (`LLMETER_DATABASE_URL` for `db`) reads it when its own
+ * variable is not set. Throws a `ConfigError` naming the source, the setting and the fix for any
+ * bad value, and for an `LLMETER_CONFIG` that names a missing file.
  */
 export function resolveConfig(
   options: Partial<Record<SettingName, unknown>> = {},
@@ -42,17 +65,28 @@ export function resolveConfig(
 ): ResolvedConfig {
   const env = context.env ?? process.env;
   const filePath = configFilePath(env, context.cwd);
-  const fileValues = readConfigFile(filePath);
+  const explicitFile = (env.LLMETER_CONFIG?.trim() ?? "") !== "";
+  const fileValues =
+    filePath === undefined ? undefined : readConfigFile(filePath, { required: explicitFile });
 
   const values = {} as Record<SettingName, unknown>;
   const sources = {} as Record<SettingName, ConfigSource>;
+  const origins = {} as Record<SettingName, string>;
   for (const name of SETTING_NAMES) {
-    const spec = SETTINGS[name];
+    const spec: SettingSpec<unknown> = SETTINGS[name];
     let value: unknown = spec.defaultValue;
     let source: ConfigSource = "default";
+    let origin = "the default";
+    const variable = [spec.env, ...(spec.envAliases ?? [])].find(
+      (candidate) => env[candidate] !== undefined,
+    );
     const candidates: Array<[ConfigSource, unknown, string]> = [
       ["file", fileValues?.[name], `${filePath}: "${name}"`],
-      ["env", env[spec.env], `environment variable ${spec.env}`],
+      [
+        "env",
+        variable === undefined ? undefined : env[variable],
+        `environment variable ${variable}`,
+      ],
       ["option", options[name], `option "${name}"`],
     ];
     for (const [candidateSource, raw, where] of candidates) {
@@ -65,29 +99,44 @@ export function resolveConfig(
         );
       }
       source = candidateSource;
+      origin = where;
     }
     values[name] = value;
     sources[name] = source;
+    origins[name] = origin;
   }
   return {
     values: values as LlmeterConfig,
     sources,
-    ...(fileValues === undefined ? {} : { filePath }),
+    origins,
+    ...(fileValues === undefined ? {} : { filePath: filePath as string }),
+    warnings: environmentWarnings(env),
   };
 }
 
-/** Reads and checks the project file; undefined when there is none. */
-export function readConfigFile(filePath: string): Record<string, unknown> | undefined {
+/**
+ * Reads and checks the project file; undefined when there is none. With `required` (the path
+ * came from `LLMETER_CONFIG`), a missing file is an error: the user asked for that file.
+ */
+export function readConfigFile(
+  filePath: string,
+  options: { required?: boolean } = {},
+): Record<string, unknown> | undefined {
   let text: string;
   try {
     text = readFileSync(filePath, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      if (!options.required) return undefined;
+      throw new ConfigError(
+        `LLMETER_CONFIG names ${filePath}, which does not exist. Fix the path, create the file (a JSON object such as {"maxHistory": 5000}), or set LLMETER_CONFIG=${NO_CONFIG_FILE} to read no config file.`,
+      );
+    }
     throw new ConfigError(`Cannot read ${filePath}: ${(error as Error).message}`);
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(stripByteOrderMark(text));
   } catch (error) {
     throw new ConfigError(
       `${filePath} is not valid JSON (${(error as Error).message}). Fix the file or delete it.`,
@@ -98,8 +147,9 @@ export function readConfigFile(filePath: string): Record<string, unknown> | unde
   }
   for (const key of Object.keys(parsed)) {
     if (!(SETTING_NAMES as string[]).includes(key)) {
+      const suggestion = closestName(key, SETTING_NAMES);
       throw new ConfigError(
-        `${filePath}: unknown setting "${key}". Known settings: ${SETTING_NAMES.join(", ")}.`,
+        `${filePath}: unknown setting "${key}"${suggestion === undefined ? "" : ` (did you mean "${suggestion}"?)`}. Known settings: ${SETTING_NAMES.join(", ")}.`,
       );
     }
   }

@@ -7,6 +7,11 @@ import { type OtelSettingValue, parseOtelSetting } from "./otel-setting.ts";
 
 export interface SettingSpec<T> {
   env: string;
+  /**
+   * Other variables read for the setting when `env` is not set, e.g. `LLMETER_DATABASE_URL` for
+   * `db`. When both are set and disagree, `env` wins and the configuration says so once.
+   */
+  envAliases?: readonly string[];
   description: string;
   defaultValue: T;
   /** Parses a value from the environment (a string) or the config file (JSON). Throws a message. */
@@ -104,7 +109,9 @@ export const SETTINGS = {
   } satisfies SettingSpec<string | undefined>,
   db: {
     env: "LLMETER_DB",
-    description: "Ledger location: a SQLite file path or a postgres:// URL.",
+    envAliases: ["LLMETER_DATABASE_URL"],
+    description:
+      "Ledger location: a SQLite file path or a postgres:// URL. LLMETER_DATABASE_URL is read when LLMETER_DB is not set.",
     defaultValue: ".llmeter/usage.db",
     parse: parseString,
   } satisfies SettingSpec<string>,
@@ -166,3 +173,31 @@ export type LlmeterConfig = {
 };
 
 export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
+
+/** `LLMETER_*` variables that are not settings of the table above, with what they do. */
+export const OTHER_VARIABLES = {
+  LLMETER_CONFIG:
+    'Path of the project configuration file (default .llmeter/config.json); "none" reads no file.',
+  LLMETER_DEBUG: "Print llmeter's debug diagnostics on stderr.",
+  LLMETER_DASHBOARD_TOKEN: "Access token of `llmeter serve` (the dashboard).",
+} as const;
+
+/** Variables llmeter's own test suite and benchmarks read; known, so they draw no warning. */
+export const DEVELOPMENT_VARIABLES = [
+  "LLMETER_TEST_DATABASE_URL",
+  "LLMETER_TEST_PG_PORT",
+  "LLMETER_TEST_CHROMIUM",
+  "LLMETER_PROMETHEUS_BIN",
+  "LLMETER_SOAK_SECONDS",
+  "LLMETER_BENCH_EVENTS",
+] as const;
+
+/** Every `LLMETER_*` variable llmeter reads; any other is reported as a likely typo. */
+export const KNOWN_VARIABLES: ReadonlySet<string> = new Set<string>([
+  ...SETTING_NAMES.flatMap((name) => {
+    const spec: SettingSpec<unknown> = SETTINGS[name];
+    return [spec.env, ...(spec.envAliases ?? [])];
+  }),
+  ...Object.keys(OTHER_VARIABLES),
+  ...DEVELOPMENT_VARIABLES,
+]);

@@ -5,7 +5,7 @@ import type { UsageEvent } from "../usage/usage-event.ts";
 import { createMeter, type MeterOptions } from "./create-meter.ts";
 
 const isolated: MeterOptions = {
-  configContext: { env: { LLMETER_CONFIG: "/nonexistent/llmeter-config.json" } },
+  configContext: { env: { LLMETER_CONFIG: "none" } },
   diagnostics: () => {},
   ledger: false,
 };

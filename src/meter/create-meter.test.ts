@@ -7,7 +7,7 @@ import { createMeter, type MeterOptions } from "./create-meter.ts";
 import type { DiagnosticLevel } from "./diagnostics.ts";
 import { createNoopMeter } from "./noop-meter.ts";
 
-const NO_FILE_ENV = { env: { LLMETER_CONFIG: "/nonexistent/llmeter-config.json" } };
+const NO_FILE_ENV = { env: { LLMETER_CONFIG: "none" } };
 
 /** A meter with a collecting sink and collected diagnostics, isolated from env and files. */
 function createTestMeter(options: MeterOptions = {}) {

@@ -38,7 +38,10 @@ import { resolveLedgerStore } from "./ledger/resolve-ledger.ts";
 import { retentionFromSettings, scheduleRetention } from "./ledger/retention-schedule.ts";
 import { SessionRegistry } from "./ledger/session-registry.ts";
 import { LiveWindow } from "./live-window.ts";
+import { unknownOptionWarnings } from "./meter-option-names.ts";
 import { createNoopMeter } from "./noop-meter.ts";
+import { refuseCall } from "./refuse-call.ts";
+import { reportConfigWarnings } from "./report-config-warnings.ts";
 import { SinkChannel } from "./sink-channel.ts";
 import type {
   CostBreakdownReport,
@@ -165,7 +168,11 @@ export function createMeter(options: MeterOptions = {}): Meter {
     syncWrites: options.syncWrites,
     otel: options.otel,
   };
-  const { values, sources } = resolveConfig(settings, options.configContext);
+  const { values, sources, warnings } = resolveConfig(settings, options.configContext);
+  reportConfigWarnings(
+    [...warnings, ...unknownOptionWarnings(options)],
+    options.diagnostics ?? consoleDiagnostics,
+  );
   const batchWindowMs = batchWindowOf(options.batchWindowMs);
   if (!values.enabled) return createNoopMeter();
   return new RecordingMeter(
@@ -316,10 +323,17 @@ class RecordingMeter implements Meter {
   }
 
   track<T>(info: TrackInfo, fn: (tracker: Tracker) => T): T {
-    // Before anything else: a call over an enforced budget must not start at all.
-    const checked = this.budgetManager === undefined ? info : this.reserveBudget(info);
-    const calls = this.capture(checked, "start");
-    const tracker = new ActiveTracker(checked, this.submitBound, calls, undefined, this.now);
+    let calls: CapturedCall[] | undefined;
+    let tracker: ActiveTracker;
+    try {
+      // Before anything else: a call over an enforced budget must not start at all.
+      const checked = this.budgetManager === undefined ? info : this.reserveBudget(info);
+      calls = this.capture(checked, "start");
+      tracker = new ActiveTracker(checked, this.submitBound, calls, undefined, this.now);
+    } catch (error) {
+      // A refused call: rejected for an `async` callback, thrown for a sync one (see refuse-call.ts).
+      return refuseCall(fn, error);
+    }
     let result: T;
     try {
       result = calls === undefined ? fn(tracker) : runInCapturedContexts(calls, () => fn(tracker));
@@ -363,6 +377,15 @@ class RecordingMeter implements Meter {
   // Reserves the call's estimate (throws BudgetExceededError); the reservation rides with the event.
   private reserveBudget(info: TrackInfo): TrackInfo {
     const manager = this.budgetManager!;
+    if (this.closed) {
+      // shutdown() closed the budget ledger: nothing to check against, and nothing is recorded.
+      this.diagnostics.once(
+        "call-after-shutdown",
+        "warn",
+        "a call was made after meter.shutdown(): it is not recorded and no budget is checked",
+      );
+      return info;
+    }
     const attribution = mergeAttribution(
       mergeAttribution(this.staticAttribution, currentAttribution()),
       toAttribution(info),

@@ -186,6 +186,11 @@ export interface Meter {
    * Measures `fn` (sync or async) as one call. Its return value passes through; a thrown error is
    * recorded and re-thrown unchanged.
    *
+   * A call refused before `fn` runs (an enforced budget's `BudgetExceededError`) comes back the
+   * way `fn`'s own failure would: as a rejected promise when `fn` is declared `async`, thrown when
+   * it is not. A plain function that returns a promise cannot be recognised without running it, so
+   * it gets the synchronous throw: declare such callbacks `async`.
+   *
    * @example
    * const answer = await meter.track({ provider: "openai", model: "gpt-4o" }, async (t) => {
    *   const response = await client.chat.completions.create({ ... });

@@ -1,11 +1,13 @@
-import { resolve } from "node:path";
 import type { Environment } from "../config/environment.ts";
+import { ledgerLocationOf } from "../config/ledger-location.ts";
 import { resolveConfig } from "../config/resolve-config.ts";
+import { consoleDiagnostics, type DiagnosticsLogger } from "../meter/diagnostics.ts";
+import { reportConfigWarnings } from "../meter/report-config-warnings.ts";
 import { resolvePeriod } from "../stats/period.ts";
 import { assertTimeZone, localTimeZone } from "../stats/time-buckets.ts";
 import type { GroupBy, ResolvedPeriod, UsageFilter, UsageReport } from "../stats/usage-stats.ts";
 import { GROUP_BY_VALUES } from "../stats/usage-stats.ts";
-import { isPostgresUrl, openStore } from "./open-store.ts";
+import { openStore } from "./open-store.ts";
 import { exportSession, importSession, type SessionFile } from "./session-file.ts";
 import type {
   RetentionPolicy,
@@ -44,7 +46,10 @@ export interface Ledger {
 }
 
 export interface LedgerOptions {
-  /** SQLite path or postgres:// URL. Default: the `db` setting (`LLMETER_DB`, `.llmeter/usage.db`). */
+  /**
+   * SQLite path or postgres:// URL. Default: the `db` setting, read as by `createMeter()` and the
+   * CLI: `LLMETER_DB`, else `LLMETER_DATABASE_URL`, else `.llmeter/config.json`, else `.llmeter/usage.db`.
+   */
   location?: string;
   /** Use this store instead of opening one. */
   store?: UsageStore;
@@ -52,6 +57,8 @@ export interface LedgerOptions {
   /** The clock for periods, in ms since the epoch. For tests. */
   now?: () => number;
   configContext?: { env?: Environment; cwd?: string };
+  /** Where configuration warnings go (an unknown `LLMETER_*` variable). Default: stderr, once. */
+  diagnostics?: DiagnosticsLogger;
 }
 
 /**
@@ -63,17 +70,16 @@ export interface LedgerOptions {
  * await ledger.close();
  */
 export async function createLedger(options: LedgerOptions = {}): Promise<Ledger> {
-  const { values } = resolveConfig(
+  const { values, warnings } = resolveConfig(
     { db: options.location, timeZone: options.timeZone },
     options.configContext,
   );
+  reportConfigWarnings(warnings, options.diagnostics ?? consoleDiagnostics);
   const cwd = options.configContext?.cwd ?? process.cwd();
   const location =
     options.store !== undefined
       ? (options.location ?? "(custom store)")
-      : isPostgresUrl(values.db)
-        ? values.db
-        : resolve(cwd, values.db);
+      : ledgerLocationOf(values.db, cwd);
   const store = options.store ?? (await openStore(location));
   const defaultZone = values.timeZone ?? localTimeZone();
   const now = options.now ?? Date.now;

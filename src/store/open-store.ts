@@ -1,3 +1,4 @@
+import { isPostgresUrl } from "../config/ledger-location.ts";
 import { createSqliteStore, type SqliteStoreOptions } from "./sqlite/sqlite-store.ts";
 import type { UsageStore } from "./usage-store.ts";
 
@@ -7,10 +8,7 @@ export interface OpenStoreOptions extends SqliteStoreOptions {
   postgres?: Record<string, unknown>;
 }
 
-/** Whether `location` names a PostgreSQL database rather than a SQLite file. */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
-}
+export { isPostgresUrl };
 
 /**
  * Opens the ledger at `location`: a `postgres://` URL opens the PostgreSQL store (`llmeter/postgres`,

@@ -1,5 +1,6 @@
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
+import { stripByteOrderMark } from "../config/strip-byte-order-mark.ts";
 import { normalizeUsageEvent } from "../usage/normalize-usage-event.ts";
 import type { UsageEvent } from "../usage/usage-event.ts";
 import type { SessionSummary, UsageStore } from "./usage-store.ts";
@@ -77,7 +78,7 @@ export async function importSession(
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(stripByteOrderMark(text));
   } catch (error) {
     throw new SessionFileError(
       `${path} is not valid JSON (${(error as Error).message}). Export it again with exportSession or \`llmeter usage export --session\`.`,

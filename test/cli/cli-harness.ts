@@ -16,11 +16,15 @@ function collector(isTTY: boolean, columns?: number) {
   return { stream, text: () => text };
 }
 
-/** Runs the CLI in-process against `store` (kept open: close() is a no-op for the run). */
+/**
+ * Runs the CLI in-process against `store` (kept open: close() is a no-op for the run), or with
+ * `openStore`, against the ledgers it opens for the locations the CLI names.
+ */
 export async function runInProcess(
   argv: string[],
   options: {
-    store: UsageStore;
+    store?: UsageStore;
+    openStore?: CliContext["openStore"];
     cwd: string;
     env?: NodeJS.ProcessEnv;
     tty?: boolean;
@@ -39,7 +43,12 @@ export async function runInProcess(
     env: options.env ?? {},
     cwd: options.cwd,
     now: () => options.nowMs ?? Date.parse("2026-11-22T12:00:00.000Z"),
-    openStore: async () => ({ ...options.store, close: async () => {} }),
+    openStore:
+      options.openStore ??
+      (async () => {
+        if (options.store === undefined) throw new Error("runInProcess needs store or openStore");
+        return { ...options.store, close: async () => {} };
+      }),
     confirm: async (question) => {
       asked.push(question);
       return options.answer === true;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { SETTING_NAMES, SETTINGS } from "../../src/config/settings.ts";
+import { OTHER_VARIABLES, SETTING_NAMES, SETTINGS } from "../../src/config/settings.ts";
 
 const readme = readFileSync(resolve(import.meta.dirname, "../../README.md"), "utf8");
 const packageJson = JSON.parse(
@@ -16,6 +16,11 @@ describe("the README stays true", () => {
         new RegExp(`\\|\\s*\`${name}\`\\s*\\|\\s*\`${SETTINGS[name].env}\`\\s*\\|`),
       );
     }
+  });
+
+  it("documents the other LLMETER_* variables and the ledger's alias variable", () => {
+    for (const name of [...Object.keys(OTHER_VARIABLES), ...(SETTINGS.db.envAliases ?? [])])
+      expect(readme).toContain(`\`${name}`);
   });
 
   it("names the two set-up commands, and both exist as scripts", () => {

@@ -11,7 +11,7 @@ function meterWith(options: MeterOptions = {}, env: NodeJS.ProcessEnv = {}) {
   const events: UsageEvent[] = [];
   const messages: string[] = [];
   const meter = createMeter({
-    configContext: { env: { LLMETER_CONFIG: "/nonexistent/llmeter.json", ...env } },
+    configContext: { env: { LLMETER_CONFIG: "none", ...env } },
     diagnostics: (_level, message) => messages.push(message),
     sinks: [(event) => void events.push(event)],
     ...options,

@@ -28,7 +28,7 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   registerPricesCommand(program, {
     stdout: stdout.stream,
     stderr: stderr.stream,
-    env: { LLMETER_CONFIG: "/nonexistent/llmeter.json", ...env },
+    env: { LLMETER_CONFIG: "none", ...env },
     cwd: process.cwd(),
   });
   let code = 0;

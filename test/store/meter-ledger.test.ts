@@ -21,7 +21,7 @@ function newPath(): string {
   return join(folder, `sub-${fileCount}`, "usage.db");
 }
 
-const ISOLATED = { env: { LLMETER_CONFIG: "/nonexistent/llmeter.json" }, cwd: folder };
+const ISOLATED = { env: { LLMETER_CONFIG: "none" }, cwd: folder };
 
 function meterWith(options: MeterOptions) {
   const events: UsageEvent[] = [];

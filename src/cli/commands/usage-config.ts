@@ -1,6 +1,11 @@
 import type { Command } from "commander";
-import { configFilePath, resolveConfig } from "../../config/resolve-config.ts";
-import { SETTING_NAMES, SETTINGS, type SettingName } from "../../config/settings.ts";
+import { configFilePath, NO_CONFIG_FILE, resolveConfig } from "../../config/resolve-config.ts";
+import {
+  SETTING_NAMES,
+  SETTINGS,
+  type SettingName,
+  type SettingSpec,
+} from "../../config/settings.ts";
 import { type CliContext, writeOut } from "../cli-context.ts";
 import { CliUsageError } from "../cli-errors.ts";
 import { updateConfigFile } from "../config-file.ts";
@@ -11,6 +16,16 @@ import { layoutFor, toJsonText } from "../format/text-layout.ts";
 function settingName(key: string): SettingName {
   if ((SETTING_NAMES as string[]).includes(key)) return key as SettingName;
   throw new CliUsageError(`Unknown setting "${key}". Known settings: ${SETTING_NAMES.join(", ")}.`);
+}
+
+/** The file `set` and `unset` write; there is none to write with `LLMETER_CONFIG=none`. */
+function writableConfigPath(context: CliContext): string {
+  const path = configFilePath(context.env, context.cwd);
+  if (path === undefined)
+    throw new CliUsageError(
+      `LLMETER_CONFIG=${NO_CONFIG_FILE} turns the config file off, so there is none to change. Unset LLMETER_CONFIG or point it at a file.`,
+    );
+  return path;
 }
 
 function displayValue(value: unknown): string {
@@ -45,7 +60,7 @@ export function registerUsageConfigCommand(usage: Command, context: CliContext):
             },
           ]),
         );
-        await writeOut(context.stdout, toJsonText({ filePath, settings }));
+        await writeOut(context.stdout, toJsonText({ filePath: filePath ?? null, settings }));
         return;
       }
       const layout = layoutFor(context);
@@ -63,7 +78,11 @@ export function registerUsageConfigCommand(usage: Command, context: CliContext):
         { compact: true },
       );
       const fileNote =
-        resolved.filePath === undefined ? `${filePath} (not created yet)` : resolved.filePath;
+        filePath === undefined
+          ? `none (LLMETER_CONFIG=${NO_CONFIG_FILE})`
+          : resolved.filePath === undefined
+            ? `${filePath} (not created yet)`
+            : resolved.filePath;
       await writeOut(context.stdout, `Config file: ${fileNote}\n${table}\n`);
     });
 
@@ -91,7 +110,7 @@ export function registerUsageConfigCommand(usage: Command, context: CliContext):
     )
     .action(async (key: string, value: string) => {
       const name = settingName(key);
-      const spec = SETTINGS[name];
+      const spec: SettingSpec<unknown> = SETTINGS[name];
       let parsed: unknown;
       try {
         parsed = spec.parse(value);
@@ -100,12 +119,14 @@ export function registerUsageConfigCommand(usage: Command, context: CliContext):
           `Invalid value for ${name}: ${(error as Error).message}. ${spec.description}`,
         );
       }
-      const filePath = configFilePath(context.env, context.cwd);
+      const filePath = writableConfigPath(context);
       await updateConfigFile(filePath, name, parsed);
-      const overridden = context.env[spec.env] !== undefined;
+      const overriding = [spec.env, ...(spec.envAliases ?? [])].find(
+        (variable) => context.env[variable] !== undefined,
+      );
       await writeOut(
         context.stdout,
-        `Set ${name} = ${displayValue(parsed)} in ${filePath}.\n${overridden ? `Note: ${spec.env} is set in the environment and takes precedence over the file.\n` : ""}`,
+        `Set ${name} = ${displayValue(parsed)} in ${filePath}.\n${overriding === undefined ? "" : `Note: ${overriding} is set in the environment and takes precedence over the file.\n`}`,
       );
     });
 
@@ -115,15 +136,20 @@ export function registerUsageConfigCommand(usage: Command, context: CliContext):
     .argument("<key>", `one of ${SETTING_NAMES.join(", ")}`)
     .action(async (key: string) => {
       const name = settingName(key);
-      const filePath = configFilePath(context.env, context.cwd);
+      const filePath = writableConfigPath(context);
       await updateConfigFile(filePath, name, undefined);
       await writeOut(context.stdout, `Removed ${name} from ${filePath}.\n`);
     });
 
   config
     .command("path")
-    .description("print the config file path (LLMETER_CONFIG, else .llmeter/config.json)")
+    .description(
+      'print the config file path (LLMETER_CONFIG, else .llmeter/config.json; "none" when off)',
+    )
     .action(async () => {
-      await writeOut(context.stdout, `${configFilePath(context.env, context.cwd)}\n`);
+      await writeOut(
+        context.stdout,
+        `${configFilePath(context.env, context.cwd) ?? NO_CONFIG_FILE}\n`,
+      );
     });
 }

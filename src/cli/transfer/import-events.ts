@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
+import { stripByteOrderMark } from "../../config/strip-byte-order-mark.ts";
 import { normalizeUsageEvent } from "../../usage/normalize-usage-event.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
 
@@ -70,7 +71,7 @@ export async function* readImportFile(
   if (format === "json") {
     let document: unknown;
     try {
-      document = JSON.parse(await readFile(path, "utf8"));
+      document = JSON.parse(stripByteOrderMark(await readFile(path, "utf8")));
     } catch (error) {
       yield { where: "the file", problems: [`not valid JSON (${(error as Error).message})`] };
       return;
@@ -103,7 +104,7 @@ export async function* readImportFile(
     if (line.trim() === "") continue;
     let value: unknown;
     try {
-      value = JSON.parse(line);
+      value = JSON.parse(lineNumber === 1 ? stripByteOrderMark(line) : line);
     } catch (error) {
       yield {
         where: `line ${lineNumber}`,

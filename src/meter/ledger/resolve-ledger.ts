@@ -1,8 +1,8 @@
-import { resolve } from "node:path";
 import type { Environment } from "../../config/environment.ts";
+import { isPostgresUrl, ledgerLocationOf } from "../../config/ledger-location.ts";
 import type { ConfigSource } from "../../config/resolve-config.ts";
 import { ConfigError } from "../../config/resolve-config.ts";
-import { isPostgresUrl, openStore } from "../../store/open-store.ts";
+import { openStore } from "../../store/open-store.ts";
 import { createSqliteStore } from "../../store/sqlite/sqlite-store.ts";
 import type { UsageStore } from "../../store/usage-store.ts";
 import type { Diagnostics } from "../diagnostics.ts";
@@ -36,8 +36,8 @@ export function resolveLedgerStore(
   const explicit = choice.ledger !== undefined || db.source !== "default";
   // The process's own environment decides: tests often pass an isolated `configContext.env`.
   if (!explicit && (underTestRunner(process.env) || underTestRunner(context.env))) return undefined;
-  if (isPostgresUrl(db.value)) return openStore(db.value);
-  const path = resolve(context.cwd, db.value);
+  const path = ledgerLocationOf(db.value, context.cwd);
+  if (isPostgresUrl(path)) return openStore(path);
   try {
     return createSqliteStore(path);
   } catch (error) {

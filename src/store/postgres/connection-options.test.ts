@@ -4,23 +4,27 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { redactUrl, resolveConnectionTarget } from "./connection-options.ts";
 
-const noConfig = { LLMETER_CONFIG: "/nonexistent/config.json" };
+const noConfig = { LLMETER_CONFIG: "none" };
 
 describe("resolveConnectionTarget", () => {
-  it("prefers the option, then LLMETER_DATABASE_URL, then a postgres:// db setting", () => {
+  it("prefers the option, then LLMETER_DB, then LLMETER_DATABASE_URL, like every entry point", () => {
     const env = {
       ...noConfig,
-      LLMETER_DATABASE_URL: "postgres://env@db-env/ledger",
+      LLMETER_DATABASE_URL: "postgres://alias@db-alias/ledger",
       LLMETER_DB: "postgres://setting@db-setting/ledger",
     };
     expect(
       resolveConnectionTarget({ url: "postgres://option@db-option/ledger", env }).connectionString,
     ).toBe("postgres://option@db-option/ledger");
-    expect(resolveConnectionTarget({ env }).connectionString).toBe("postgres://env@db-env/ledger");
-    const { LLMETER_DATABASE_URL: _unused, ...withoutUrl } = env;
-    expect(resolveConnectionTarget({ env: withoutUrl }).connectionString).toBe(
-      "postgres://setting@db-setting/ledger",
-    );
+    const both = resolveConnectionTarget({ env });
+    expect(both.connectionString).toBe("postgres://setting@db-setting/ledger");
+    expect(both.warnings.map((warning) => warning.message)).toEqual([
+      "LLMETER_DB and LLMETER_DATABASE_URL are both set and disagree; LLMETER_DB wins and LLMETER_DATABASE_URL is ignored. Unset one of them.",
+    ]);
+    const { LLMETER_DB: _unused, ...aliasOnly } = env;
+    const alias = resolveConnectionTarget({ env: aliasOnly });
+    expect(alias.connectionString).toBe("postgres://alias@db-alias/ledger");
+    expect(alias.warnings).toEqual([]);
   });
 
   it("reads the db setting from .llmeter/config.json", () => {
@@ -36,9 +40,20 @@ describe("resolveConnectionTarget", () => {
   });
 
   it("says how to configure a URL when there is none (a SQLite path does not count)", () => {
+    expect(() => resolveConnectionTarget({ env: noConfig })).toThrow(
+      /No PostgreSQL URL.*set LLMETER_DB or LLMETER_DATABASE_URL/,
+    );
     expect(() =>
       resolveConnectionTarget({ env: { ...noConfig, LLMETER_DB: "ledger.db" } }),
-    ).toThrow(/No PostgreSQL URL.*LLMETER_DATABASE_URL/);
+    ).toThrow(/named by environment variable LLMETER_DB, and it is a SQLite path/);
+    // LLMETER_DB wins over LLMETER_DATABASE_URL here too, and the error says so.
+    expect(() =>
+      resolveConnectionTarget({
+        env: { ...noConfig, LLMETER_DB: "ledger.db", LLMETER_DATABASE_URL: "postgres://db/app" },
+      }),
+    ).toThrow(
+      /SQLite path \(LLMETER_DB and LLMETER_DATABASE_URL are both set and disagree; LLMETER_DB wins/,
+    );
   });
 
   it("takes the schema from the option, else ?schema=, else llmeter, and strips it from the URL", () => {

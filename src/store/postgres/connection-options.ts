@@ -1,5 +1,6 @@
 import type { Environment } from "../../config/environment.ts";
-import { resolveConfig } from "../../config/resolve-config.ts";
+import type { ConfigWarning } from "../../config/environment-warnings.ts";
+import { isPostgresUrl, resolveLedgerLocation } from "../../config/ledger-location.ts";
 
 /** The schema llmeter's tables live in when neither the option nor the URL names one. */
 export const DEFAULT_SCHEMA = "llmeter";
@@ -11,12 +12,11 @@ export interface ConnectionTarget {
   /** The URL with its password replaced by `***`, for messages and logs. */
   displayUrl: string;
   schema: string;
+  /** Configuration warnings met while reading the settings (none when the URL was passed). */
+  warnings: ConfigWarning[];
 }
 
-/** Whether `location` is a PostgreSQL URL (`postgres://` or `postgresql://`). */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location.trim());
-}
+export { isPostgresUrl };
 
 /** The URL with any password replaced by `***`, safe to print. */
 export function redactUrl(url: string): string {
@@ -33,9 +33,11 @@ export function redactUrl(url: string): string {
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 /**
- * Picks the database URL (option, else `LLMETER_DATABASE_URL`, else a postgres:// `db` setting
- * from `LLMETER_DB` or `.llmeter/config.json`) and the schema (option, else the URL's `?schema=`,
- * else `llmeter`). Throws an error that says what is missing or wrong and how to fix it.
+ * Picks the database URL and the schema. The URL: the `url` option, else the ledger the settings
+ * name, read like everywhere else in llmeter (`LLMETER_DB`, else `LLMETER_DATABASE_URL`, else
+ * `"db"` in `.llmeter/config.json`), which must then be a postgres:// URL. The schema: option,
+ * else the URL's `?schema=`, else `llmeter`. Throws an error that says what is missing or wrong
+ * and how to fix it.
  */
 export function resolveConnectionTarget(options: {
   url?: string;
@@ -43,20 +45,28 @@ export function resolveConnectionTarget(options: {
   env?: Environment;
   cwd?: string;
 }): ConnectionTarget {
-  const env = options.env ?? process.env;
-  let url = options.url ?? nonEmpty(env.LLMETER_DATABASE_URL);
-  let where = options.url !== undefined ? 'option "url"' : "LLMETER_DATABASE_URL";
+  let url = options.url;
+  let where = 'option "url"';
+  let warnings: ConfigWarning[] = [];
   if (url === undefined) {
-    const configured = resolveConfig({}, { env, ...(options.cwd ? { cwd: options.cwd } : {}) });
-    if (isPostgresUrl(configured.values.db)) {
-      url = configured.values.db;
-      where = configured.sources.db === "env" ? "LLMETER_DB" : 'the "db" setting';
+    const configured = resolveLedgerLocation(undefined, {
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    });
+    warnings = configured.warnings;
+    if (!configured.postgres) {
+      const conflicts = warnings
+        .filter((warning) => warning.key.startsWith("conflicting-variables:"))
+        .map((warning) => ` (${warning.message})`)
+        .join("");
+      throw new Error(
+        configured.source === "default"
+          ? 'No PostgreSQL URL for the llmeter store. Pass { url: "postgres://user:password@host:5432/db" }, or set LLMETER_DB or LLMETER_DATABASE_URL (or "db" in .llmeter/config.json) to a postgres:// URL.'
+          : `No PostgreSQL URL for the llmeter store: the ledger is named by ${configured.origin}, and it is a SQLite path${conflicts}. Pass { url: "postgres://user:password@host:5432/db" }, or set that setting to a postgres:// URL.`,
+      );
     }
-  }
-  if (url === undefined) {
-    throw new Error(
-      'No PostgreSQL URL for the llmeter store. Pass { url: "postgres://user:password@host:5432/db" }, set LLMETER_DATABASE_URL, or set LLMETER_DB (or "db" in .llmeter/config.json) to a postgres:// URL.',
-    );
+    url = configured.location;
+    where = configured.origin;
   }
   let parsed: URL;
   try {
@@ -80,7 +90,7 @@ export function resolveConnectionTarget(options: {
     );
   }
   const connectionString = parsed.toString();
-  return { connectionString, displayUrl: redactUrl(connectionString), schema };
+  return { connectionString, displayUrl: redactUrl(connectionString), schema, warnings };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

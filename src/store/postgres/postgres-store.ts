@@ -1,5 +1,7 @@
 import pg from "pg";
 import type { Environment } from "../../config/environment.ts";
+import { consoleDiagnostics } from "../../meter/diagnostics.ts";
+import { reportConfigWarnings } from "../../meter/report-config-warnings.ts";
 import { sortGroups, toGroup } from "../../stats/aggregate-events.ts";
 import { GROUP_BY_VALUES, type GroupBy, type UsageGroup } from "../../stats/usage-stats.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
@@ -35,8 +37,9 @@ import {
 /** Options of `createPostgresStore`. Every one has a default. */
 export interface PostgresStoreOptions {
   /**
-   * `postgres://user:password@host:5432/database`. Default: `LLMETER_DATABASE_URL`, else the `db`
-   * setting (`LLMETER_DB` or `.llmeter/config.json`) when it is a postgres:// URL.
+   * `postgres://user:password@host:5432/database`. Default: the ledger the settings name, as for
+   * `createMeter()` and the CLI: `LLMETER_DB`, else `LLMETER_DATABASE_URL`, else `"db"` in
+   * `.llmeter/config.json`; it must be a postgres:// URL.
    */
   url?: string;
   /** Schema for llmeter's tables. Default: the URL's `?schema=`, else `llmeter`. */
@@ -126,6 +129,11 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
       const detail = error instanceof Error ? `: ${error.message}` : "";
       process.stderr.write(`llmeter: ${message}${detail}\n`);
     });
+  // Without a custom reporter, the process-wide logger: each warning once per process.
+  reportConfigWarnings(
+    target.warnings,
+    options.onDiagnostic === undefined ? consoleDiagnostics : (_level, message) => report(message),
+  );
 
   const pool = new pg.Pool({
     connectionString: target.connectionString,
