@@ -1,0 +1,454 @@
+// llmeter as a user meets it: the packed package (`npm pack`) installed from the registry into a
+// fresh app, first with no optional peer, then next to the current SDK majors. Its CLI, subpath
+// exports and `.d.ts` are used from there, in CommonJS and ESM apps, never from this repository.
+//
+// Needs dist/ (`npm test` builds before it runs) and the npm registry (or npm's cache).
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const repository = join(import.meta.dirname, "..", "..");
+const manifest = JSON.parse(readFileSync(join(repository, "package.json"), "utf8")) as {
+  exports: Record<string, unknown>;
+  peerDependencies: Record<string, string>;
+};
+/** The repository's Node 24 (the machine's own may be older than llmeter's `engines`). */
+const node = process.execPath;
+const typescript = join(repository, "node_modules", "typescript", "bin", "tsc");
+const SDK_PEERS = ["openai@latest", "@anthropic-ai/sdk@latest", "@google/genai@latest"];
+const FRAMEWORK_PEERS = [
+  "ai@latest",
+  "@ai-sdk/openai@latest",
+  "@langchain/core@latest",
+  "@langchain/openai@latest",
+];
+
+let work: string;
+let app: string;
+let tarball: string;
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function execute(file: string, args: string[], cwd = app): Promise<Outcome> {
+  try {
+    const { stdout, stderr } = await run(file, args, {
+      cwd,
+      env: { ...process.env, NO_COLOR: "1", LLMETER_CONFIG: "none", CI: undefined },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code?: number; stdout?: string; stderr?: string };
+    return {
+      code: typeof failure.code === "number" ? failure.code : 1,
+      stdout: failure.stdout ?? "",
+      stderr: failure.stderr ?? String(error),
+    };
+  }
+}
+
+/** `llmeter ...` through the bin link npm made in the app. */
+function llmeter(...args: string[]): Promise<Outcome> {
+  return execute(node, [join(app, "node_modules", ".bin", "llmeter"), ...args]);
+}
+
+async function npmInstall(...packages: string[]): Promise<Outcome> {
+  // No --legacy-peer-deps: the peer ranges must take what users install today.
+  return execute("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...packages]);
+}
+
+/** The subcommands a `--help` text lists under "Commands:". */
+function commandsIn(help: string): string[] {
+  const section = help.split("Commands:")[1] ?? "";
+  return [...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)]
+    .map((match) => match[1] ?? "")
+    .filter((name) => name !== "help");
+}
+
+/** Starts a long-running CLI command and resolves with the first URL it prints. */
+function startServer(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(node, [join(app, "node_modules", ".bin", "llmeter"), ...args], {
+    cwd: app,
+    env: { ...process.env, NO_COLOR: "1", LLMETER_CONFIG: "none" },
+  });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /http:\/\/127\.0\.0\.1:\d+/.exec(output)?.[0];
+      if (url !== undefined) resolve({ child, url });
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) =>
+      reject(new Error(`llmeter ${args[0]} exited (${code}): ${output}`)),
+    );
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}
+
+/** A consumer project that type-checks against the installed `.d.ts` with `skipLibCheck: false`. */
+function writeConsumer(
+  name: string,
+  kind: "commonjs" | "esm",
+  source: string,
+  types: string[],
+): string {
+  const directory = join(app, name);
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(
+    join(directory, "package.json"),
+    JSON.stringify({ name, private: true, ...(kind === "esm" ? { type: "module" } : {}) }),
+  );
+  const module =
+    kind === "commonjs"
+      ? { module: "nodenext", moduleResolution: "nodenext" }
+      : { module: "esnext", moduleResolution: "bundler" };
+  writeFileSync(
+    join(directory, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: {
+        ...module,
+        // No `lib`: the default (the target's library and the DOM's), which the SDKs' own
+        // typings need for fetch's types when @types/node is absent.
+        target: "es2022",
+        strict: true,
+        skipLibCheck: false,
+        noEmit: true,
+        types,
+      },
+      files: ["app.ts"],
+    }),
+  );
+  writeFileSync(join(directory, "app.ts"), source);
+  return directory;
+}
+
+function typeCheck(directory: string): Promise<Outcome> {
+  return execute(node, [typescript, "-p", directory]);
+}
+
+const CORE_CONSUMER = `import { createMeter, type UsageEvent } from "llmeter";
+
+const meter = createMeter({ ledger: false });
+export async function main(): Promise<number> {
+  const answer = await meter.track({ provider: "openai", model: "gpt-4o-mini" }, async (tracker) => {
+    tracker.setTokens({ inputTokens: 10, outputTokens: 2 });
+    return 42;
+  });
+  const events: UsageEvent[] = [];
+  return answer + events.length + meter.getStats({ period: "24h" }).totalRequests;
+}
+`;
+
+/** Each wrapper takes the client the app holds and gives back the same type. */
+function sdkConsumer(withGoogle: boolean): string {
+  return `import OpenAI, { AzureOpenAI } from "openai";
+import Anthropic from "@anthropic-ai/sdk";
+${withGoogle ? 'import { GoogleGenAI } from "@google/genai";\n' : ""}import { createMeter } from "llmeter";
+import { instrumentOpenAI } from "llmeter/openai";
+import { instrumentAnthropic } from "llmeter/anthropic";
+${withGoogle ? 'import { instrumentGoogleGenAI } from "llmeter/google";\n' : ""}
+const meter = createMeter({ ledger: false });
+export const openai: OpenAI = instrumentOpenAI(new OpenAI({ apiKey: "k" }), { meter });
+export const azure: AzureOpenAI = instrumentOpenAI(
+  new AzureOpenAI({ apiKey: "k", endpoint: "https://x.openai.azure.com", apiVersion: "2024-10-21" }),
+);
+export const anthropic: Anthropic = instrumentAnthropic(new Anthropic({ apiKey: "k" }), { meter });
+${withGoogle ? 'export const gemini: GoogleGenAI = instrumentGoogleGenAI(new GoogleGenAI({ apiKey: "k" }));\n' : ""}`;
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(repository, "dist", "index.js")))
+    throw new Error("dist/ is missing: run `npm run build` first (`npm test` does).");
+  work = mkdtempSync(join(tmpdir(), "llmeter-installed-"));
+  const packed = await execute("npm", ["pack", "--pack-destination", work], repository);
+  expect(packed.code, packed.stderr).toBe(0);
+  tarball = join(work, packed.stdout.trim().split("\n").at(-1) ?? "");
+  app = join(work, "app");
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "fresh-app", private: true }));
+  const installed = await npmInstall(tarball);
+  expect(installed.code, installed.stderr).toBe(0);
+}, 180_000);
+
+afterAll(() => {
+  if (work !== undefined) rmSync(work, { recursive: true, force: true });
+});
+
+describe("installed alone, with no optional peer", () => {
+  it("brings no provider SDK, framework, OpenTelemetry or database package", () => {
+    for (const peer of Object.keys(manifest.peerDependencies))
+      expect(existsSync(join(app, "node_modules", peer)), peer).toBe(false);
+  });
+
+  it("answers --help for every command and subcommand, loading no optional SDK", async () => {
+    const top = await llmeter("--help");
+    expect(top.code, top.stderr).toBe(0);
+    const commands = commandsIn(top.stdout);
+    expect(commands).toEqual(expect.arrayContaining(["usage", "report", "budget", "demo"]));
+    for (const command of commands) {
+      const help = await llmeter(command, "--help");
+      expect(help.code, `${command}: ${help.stderr}`).toBe(0);
+      for (const subcommand of commandsIn(help.stdout)) {
+        const inner = await llmeter(command, subcommand, "--help");
+        expect(inner.code, `${command} ${subcommand}: ${inner.stderr}`).toBe(0);
+        expect(inner.stderr).not.toContain("ERR_MODULE_NOT_FOUND");
+      }
+    }
+  });
+
+  it("prices show, list and cost answer from the bundled catalog", async () => {
+    const show = await llmeter("prices", "show", "gpt-4o");
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain("openai/gpt-4o");
+    const list = await llmeter("prices", "list");
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain("claude");
+    const cost = await llmeter(
+      "prices",
+      "cost",
+      "gpt-4o",
+      "--input",
+      "1000000",
+      "--output",
+      "0",
+      "--json",
+    );
+    expect(cost.code, cost.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(cost.stdout))).toContain("2.5");
+  });
+
+  it("imports, shows, lists, exports, reports and checks budgets on a small ledger", async () => {
+    const events = [
+      { provider: "openai", model: "gpt-4o-mini", inputTokens: 1200, outputTokens: 300 },
+      { provider: "anthropic", model: "claude-sonnet-4-5", inputTokens: 800, outputTokens: 90 },
+    ].map((event, index) => ({
+      ...event,
+      id: `first-contact-${index}`,
+      timestamp: new Date(Date.now() - 60_000 * (index + 1)).toISOString(),
+      kind: "llm",
+      operation: "chat",
+      success: true,
+      tenantId: "acme",
+      sessionId: "s-1",
+    }));
+    const file = join(app, "events.jsonl");
+    writeFileSync(file, `${events.map((event) => JSON.stringify(event)).join("\n")}\n`);
+    const db = join(app, "ledger.db");
+    const imported = await llmeter("usage", "import", file, "--db", db);
+    expect(imported.code, imported.stderr).toBe(0);
+
+    const show = await llmeter("usage", "show", "--db", db, "--json");
+    expect(show.code, show.stderr).toBe(0);
+    expect(
+      (JSON.parse(show.stdout) as { totals: { totalRequests: number } }).totals.totalRequests,
+    ).toBe(2);
+    for (const args of [
+      ["usage", "list", "--db", db],
+      ["usage", "export", "--db", db, "--format", "csv"],
+      ["report", "daily", "--db", db],
+      ["budget", "check", "--db", db],
+    ]) {
+      const outcome = await llmeter(...args);
+      expect(outcome.code, `${args.join(" ")}: ${outcome.stderr}`).toBe(0);
+    }
+    const exported = await llmeter("usage", "export", "--db", db, "--format", "csv");
+    expect(exported.stdout).toContain("gpt-4o-mini");
+  });
+
+  it("serve and mock-provider start and answer", async () => {
+    const db = join(app, "ledger.db");
+    const dashboard = await startServer(["serve", "--port", "0", "--db", db]);
+    try {
+      expect((await fetch(dashboard.url)).status).toBe(200);
+    } finally {
+      await stop(dashboard.child);
+    }
+    const mock = await startServer(["mock-provider", "--port", "0"]);
+    try {
+      const response = await fetch(`${mock.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] }),
+      });
+      const body = (await response.json()) as { usage?: { prompt_tokens?: number } };
+      expect(body.usage?.prompt_tokens).toBeGreaterThan(0);
+    } finally {
+      await stop(mock.child);
+    }
+  });
+
+  it("demo says which SDKs to install and exits non-zero, without a stack trace", async () => {
+    const demo = await llmeter("demo", "--db", join(app, "demo.db"));
+    expect(demo.code).toBe(1);
+    expect(demo.stderr).toContain("npm install openai @anthropic-ai/sdk @google/genai");
+    expect(demo.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("every subpath loads, or fails with one error naming the package to install", async () => {
+    const peers = Object.keys(manifest.peerDependencies);
+    // package.json is data (an import needs `with { type: "json" }`), not a module.
+    const modules = Object.keys(manifest.exports).filter((subpath) => subpath !== "./package.json");
+    for (const subpath of modules) {
+      const specifier = subpath === "." ? "llmeter" : `llmeter/${subpath.slice(2)}`;
+      for (const [flag, load] of [
+        ["--input-type=module", `await import(${JSON.stringify(specifier)})`],
+        ["--input-type=commonjs", `require(${JSON.stringify(specifier)})`],
+      ] as const) {
+        const outcome = await execute(node, [flag, "-e", load]);
+        if (outcome.code === 0) continue;
+        const missing = /Cannot find (?:package|module) '([^']+)'/.exec(outcome.stderr)?.[1];
+        expect(missing, `${specifier} (${flag}): ${outcome.stderr}`).toBeDefined();
+        expect(peers, `${specifier} needs ${missing}, which is not a declared peer`).toContain(
+          missing,
+        );
+      }
+    }
+  });
+
+  it("the core's types compile without @types/node, in CommonJS and ESM apps", async () => {
+    expect(existsSync(join(app, "node_modules", "@types", "node"))).toBe(false);
+    for (const kind of ["commonjs", "esm"] as const) {
+      const directory = writeConsumer(`core-${kind}`, kind, CORE_CONSUMER, []);
+      const checked = await typeCheck(directory);
+      expect(checked.code, `${kind}: ${checked.stdout}${checked.stderr}`).toBe(0);
+    }
+  });
+});
+
+describe("next to the current SDK majors", () => {
+  beforeAll(async () => {
+    // openai and Anthropic first: neither brings @types/node, so their consumers are checked
+    // without it; @google/genai does (through protobufjs).
+    const sdks = await npmInstall(...SDK_PEERS.slice(0, 2));
+    expect(sdks.code, sdks.stderr).toBe(0);
+  }, 180_000);
+
+  it("the wrappers take the client the app holds, without @types/node", async () => {
+    expect(existsSync(join(app, "node_modules", "@types", "node"))).toBe(false);
+    for (const kind of ["commonjs", "esm"] as const) {
+      const directory = writeConsumer(`sdk-${kind}`, kind, sdkConsumer(false), []);
+      const checked = await typeCheck(directory);
+      expect(checked.code, `${kind}: ${checked.stdout}${checked.stderr}`).toBe(0);
+    }
+  });
+
+  it("installs beside every current SDK and framework major without --legacy-peer-deps", async () => {
+    const all = await npmInstall(...SDK_PEERS, ...FRAMEWORK_PEERS);
+    expect(all.code, all.stderr).toBe(0);
+  }, 180_000);
+
+  it("the wrappers take each SDK's client in CommonJS and ESM apps, with @types/node", async () => {
+    for (const kind of ["commonjs", "esm"] as const) {
+      const directory = writeConsumer(`sdk-node-${kind}`, kind, sdkConsumer(true), ["node"]);
+      const checked = await typeCheck(directory);
+      expect(checked.code, `${kind}: ${checked.stdout}${checked.stderr}`).toBe(0);
+    }
+  });
+
+  it("records each SDK's call against the mock provider, from ESM and from CommonJS", async () => {
+    const script = (kind: "esm" | "commonjs") => `
+${
+  kind === "esm"
+    ? `import OpenAI from "openai";
+import Anthropic from "@anthropic-ai/sdk";
+import { GoogleGenAI } from "@google/genai";
+import { createMeter } from "llmeter";
+import { instrumentOpenAI } from "llmeter/openai";
+import { instrumentAnthropic } from "llmeter/anthropic";
+import { instrumentGoogleGenAI } from "llmeter/google";
+import { startMockProvider } from "llmeter/testing";`
+    : `const OpenAI = require("openai");
+const Anthropic = require("@anthropic-ai/sdk");
+const { GoogleGenAI } = require("@google/genai");
+const { createMeter } = require("llmeter");
+const { instrumentOpenAI } = require("llmeter/openai");
+const { instrumentAnthropic } = require("llmeter/anthropic");
+const { instrumentGoogleGenAI } = require("llmeter/google");
+const { startMockProvider } = require("llmeter/testing");`
+}
+async function main() {
+  const mock = await startMockProvider();
+  const events = [];
+  const meter = createMeter({ ledger: false, sinks: [(event) => events.push(event)] });
+  const openai = instrumentOpenAI(new OpenAI({ baseURL: mock.openaiBaseUrl, apiKey: "k" }), { meter });
+  const anthropic = instrumentAnthropic(new Anthropic({ baseURL: mock.anthropicBaseUrl, apiKey: "k" }), { meter });
+  const gemini = instrumentGoogleGenAI(new GoogleGenAI({ apiKey: "k", httpOptions: { baseUrl: mock.geminiBaseUrl } }), { meter });
+  const chat = await openai.chat.completions.create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] });
+  const message = await anthropic.messages.create({ model: "claude-sonnet-4-5", max_tokens: 32, messages: [{ role: "user", content: "Hi" }] });
+  const generated = await gemini.models.generateContent({ model: "gemini-2.5-flash", contents: "Hi" });
+  await meter.shutdown();
+  await mock.close();
+  console.log(JSON.stringify({
+    reported: [
+      [chat.usage.prompt_tokens, chat.usage.completion_tokens],
+      [message.usage.input_tokens, message.usage.output_tokens],
+      [generated.usageMetadata.promptTokenCount, generated.usageMetadata.candidatesTokenCount + (generated.usageMetadata.thoughtsTokenCount ?? 0)],
+    ],
+    recorded: events.map((event) => [event.provider, event.inputTokens, event.outputTokens]),
+  }));
+}
+main();
+`;
+    for (const kind of ["esm", "commonjs"] as const) {
+      const file = join(app, kind === "esm" ? "calls.mjs" : "calls.cjs");
+      writeFileSync(file, script(kind));
+      const outcome = await execute(node, [file]);
+      expect(outcome.code, `${kind}: ${outcome.stderr}`).toBe(0);
+      const { reported, recorded } = JSON.parse(outcome.stdout) as {
+        reported: number[][];
+        recorded: Array<[string, number, number]>;
+      };
+      expect(recorded.map(([provider]) => provider)).toEqual(["openai", "anthropic", "google"]);
+      expect(recorded.map(([, input, output]) => [input, output])).toEqual(reported);
+    }
+  });
+
+  it("records LangChain and AI SDK calls through their subpaths", async () => {
+    const file = join(app, "frameworks.mjs");
+    writeFileSync(
+      file,
+      `import { ChatOpenAI } from "@langchain/openai";
+import { createOpenAI } from "@ai-sdk/openai";
+import { generateText, wrapLanguageModel } from "ai";
+import { createMeter } from "llmeter";
+import { LlmeterCallbackHandler } from "llmeter/langchain";
+import { llmeterMiddleware } from "llmeter/ai-sdk";
+import { startMockProvider } from "llmeter/testing";
+
+const mock = await startMockProvider();
+const events = [];
+const meter = createMeter({ ledger: false, sinks: [(event) => events.push(event)] });
+const chat = new ChatOpenAI({ model: "gpt-4o-mini", apiKey: "k", configuration: { baseURL: mock.openaiBaseUrl }, callbacks: [new LlmeterCallbackHandler({ meter })] });
+await chat.invoke("Hi");
+const openai = createOpenAI({ baseURL: mock.openaiBaseUrl, apiKey: "k" });
+await generateText({ model: wrapLanguageModel({ model: openai.chat("gpt-4o-mini"), middleware: llmeterMiddleware({ meter }) }), prompt: "Hi" });
+await meter.shutdown();
+await mock.close();
+console.log(JSON.stringify(events.map((event) => [event.provider, event.inputTokens > 0])));
+`,
+    );
+    const outcome = await execute(node, [file]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(JSON.parse(outcome.stdout)).toEqual([
+      ["openai", true],
+      ["openai", true],
+    ]);
+  });
+});
