@@ -49,6 +49,8 @@ export interface ImportFillOptions {
 }
 
 function toRecord(where: string, value: unknown, fill: ImportFillOptions): ImportRecord {
+  // normalizeUsageEvent reads an array as an object without fields, i.e. a clean empty event.
+  if (Array.isArray(value)) return { where, problems: ["expected an event object, got an array"] };
   const fields =
     value !== null && typeof value === "object" && !Array.isArray(value)
       ? (value as { id?: unknown; timestamp?: unknown })
