@@ -178,48 +178,63 @@ export function computeCost(
   const breakdown: CostBreakdown = {};
   let total = 0;
   if (excessTier === undefined) {
-    total += part(breakdown, "input", uncached * prices.input);
+    total += part(breakdown, "input", uncached * prices.input, uncached);
   } else {
     const below = Math.min(uncached, excessTier.above);
     total += part(
       breakdown,
       "input",
       below * prices.input + (uncached - below) * excessTier.prices.input,
+      uncached,
     );
   }
-  total += part(breakdown, "cacheRead", cacheRead * prices.cacheRead);
+  total += part(breakdown, "cacheRead", cacheRead * prices.cacheRead, cacheRead);
   total += part(
     breakdown,
     "cacheWrite",
     write5m * prices.cacheWrite5m + write1h * prices.cacheWrite1h + writePlain * prices.cacheWrite,
+    write5m + write1h + writePlain,
   );
   if (prices.reasoning >= 0) {
     const reasoning = Math.min(count(usage.reasoningTokens), output);
-    total += part(breakdown, "output", Math.max(0, output - reasoning - audioOut) * prices.output);
-    total += part(breakdown, "reasoning", reasoning * prices.reasoning);
+    const text = Math.max(0, output - reasoning - audioOut);
+    total += part(breakdown, "output", text * prices.output, text);
+    total += part(breakdown, "reasoning", reasoning * prices.reasoning, reasoning);
   } else {
-    total += part(breakdown, "output", Math.max(0, output - audioOut) * prices.output);
+    const text = Math.max(0, output - audioOut);
+    total += part(breakdown, "output", text * prices.output, text);
   }
   if (audioIn > 0 || usage.audioSeconds !== undefined || audioOut > 0) {
     total += part(
       breakdown,
       "audioInput",
       audioIn * prices.audioInput + count(usage.audioSeconds) * prices.audioInputSecond,
+      audioIn + count(usage.audioSeconds),
     );
-    total += part(breakdown, "audioOutput", audioOut * prices.audioOutput);
+    total += part(breakdown, "audioOutput", audioOut * prices.audioOutput, audioOut);
   }
-  if (prices.image > 0) total += part(breakdown, "image", count(usage.images) * prices.image);
+  if (prices.image > 0) total += part(breakdown, "image", count(usage.images) * prices.image, 0);
   if (prices.request > 0)
-    total += part(breakdown, "request", (usage.requests ?? 1) * prices.request);
-  if (prices.page > 0) total += part(breakdown, "page", count(usage.pages) * prices.page);
+    total += part(breakdown, "request", (usage.requests ?? 1) * prices.request, 0);
+  if (prices.page > 0) total += part(breakdown, "page", count(usage.pages) * prices.page, 0);
   if (prices.character > 0)
-    total += part(breakdown, "characters", count(usage.characters) * prices.character);
+    total += part(breakdown, "characters", count(usage.characters) * prices.character, 0);
   return { nano: total, breakdown, longContext };
 }
 
 // Each unit is rounded to whole nano-dollars once, so the total is exactly the sum of the parts.
-function part(breakdown: CostBreakdown, unit: keyof CostBreakdown, picoUsd: number): number {
-  if (picoUsd === 0) return 0;
+// A unit the call used at a price of 0 is listed as 0: a deliberate zero, told apart from a unit
+// the call did not use.
+function part(
+  breakdown: CostBreakdown,
+  unit: keyof CostBreakdown,
+  picoUsd: number,
+  used: number,
+): number {
+  if (picoUsd === 0) {
+    if (used > 0) breakdown[unit] = 0;
+    return 0;
+  }
   const nano = Math.round(picoUsd / 1000);
   breakdown[unit] = nano / 1e9;
   return nano;

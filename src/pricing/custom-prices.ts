@@ -7,9 +7,23 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { canonicalProvider } from "./model-id.ts";
+import {
+  MAX_PRICE_MULTIPLIER,
+  MAX_UNIT_PRICE_USD,
+  MULTIPLIER_RULE,
+  UNIT_PRICE_RULE,
+} from "./price-bounds.ts";
 import type { PriceEntry } from "./types.ts";
 
-const price = z.number().finite().nonnegative();
+// Finite, non-negative and bounded (price-bounds.ts): 1e303 would overflow the cost to Infinity.
+const price = z
+  .number({ error: UNIT_PRICE_RULE })
+  .min(0, { error: UNIT_PRICE_RULE })
+  .max(MAX_UNIT_PRICE_USD, { error: UNIT_PRICE_RULE });
+const multiplier = z
+  .number({ error: MULTIPLIER_RULE })
+  .gt(0, { error: MULTIPLIER_RULE })
+  .max(MAX_PRICE_MULTIPLIER, { error: MULTIPLIER_RULE });
 
 const unitPrices = z
   .object({
@@ -30,6 +44,12 @@ const unitPrices = z
   .partial()
   .strict();
 
+// An entry's own prices must name at least one unit: `{}` would price every call at $0.
+const entryPrices = unitPrices.refine((prices) => Object.keys(prices).length > 0, {
+  error:
+    'names no unit; give at least one price, e.g. {"input": 2.5, "output": 10} in USD per million tokens (units left out are taken from the catalog entry this one overrides)',
+});
+
 const contextTier = z
   .object({
     above: z.number().int().nonnegative(),
@@ -41,7 +61,7 @@ const contextTier = z
 
 const serviceTier = z
   .object({
-    multiplier: z.number().finite().positive().optional(),
+    multiplier: multiplier.optional(),
     prices: unitPrices.optional(),
     tiers: z.array(contextTier).optional(),
   })
@@ -63,7 +83,7 @@ const customEntry = z
     name: z.string().optional(),
     kind: z.enum(["llm", "embedding", "ocr", "other"]).optional(),
     aliases: z.array(z.string().trim().min(1)).optional(),
-    prices: unitPrices,
+    prices: entryPrices,
     tiers: z.array(contextTier).optional(),
     serviceTiers: serviceTiers.optional(),
     dated: z
@@ -71,14 +91,14 @@ const customEntry = z
         z
           .object({
             from: isoDate,
-            prices: unitPrices,
+            prices: entryPrices,
             tiers: z.array(contextTier).optional(),
             serviceTiers: serviceTiers.optional(),
           })
           .strict(),
       )
       .optional(),
-    regionalMultiplier: z.number().finite().positive().optional(),
+    regionalMultiplier: multiplier.optional(),
     source: z.string().optional(),
     checkedAt: z.string().optional(),
     notes: z.string().optional(),
@@ -147,12 +167,18 @@ export function parseCustomPrices(data: unknown, where = "price file"): CustomPr
       fieldPath = path.slice(2);
     }
     const field = fieldPath.length > 0 ? ` field "${fieldPath.join(".")}"` : "";
+    const value = valueAt(data, path);
+    const got =
+      value === undefined ||
+      (typeof value === "object" && value !== null && Object.keys(value).length > 0)
+        ? ""
+        : `, got ${JSON.stringify(value) ?? String(value)}`;
     const unknownKeys =
       issue?.code === "unrecognized_keys"
         ? ` (${(issue as { keys: string[] }).keys.join(", ")})`
         : "";
     throw new PriceFileError(
-      `${where}:${entryLabel}${field}: ${issue?.message ?? "invalid"}${unknownKeys}. See docs/pricing.md for the price file format.`,
+      `${where}:${entryLabel}${field}: ${issue?.message ?? "invalid"}${unknownKeys}${got}. See docs/pricing.md for the price file format.`,
     );
   }
   const checkedAt = new Date().toISOString().slice(0, 10);
@@ -172,4 +198,14 @@ export function parseCustomPrices(data: unknown, where = "price file"): CustomPr
     return entry;
   });
   return { entries, aliases: parsed.data.aliases ?? {} };
+}
+
+/** The value at a zod issue's path in the raw data, for the error message. */
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const key of path) {
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { PriceFileError } from "./custom-prices.ts";
 import { convertGenaiPrices } from "./import-genai-prices.ts";
 import { convertLiteLlmPrices } from "./import-litellm.ts";
+import { findPriceOutOfBounds } from "./price-bounds.ts";
 import type { PriceEntry } from "./types.ts";
 
 /** A community catalog to load: LiteLLM's `model_prices_and_context_window.json` or genai-prices' `data.json`. */
@@ -11,7 +12,8 @@ export type CatalogSource =
 
 /**
  * Loads a catalog in LiteLLM's or genai-prices' format as `imported` entries for `createPriceBook`.
- * Throws a `PriceFileError` naming the file, the model and the field on bad data.
+ * Throws a `PriceFileError` naming the file, the model and the field on bad data, including a
+ * price that is not finite, negative or above the bound of `price-bounds.ts`.
  *
  * @example
  * const imported = loadPriceCatalog({ format: "litellm", path: "model_prices_and_context_window.json" });
@@ -34,20 +36,29 @@ export function loadPriceCatalog(source: CatalogSource): PriceEntry[] {
     where = source.name ?? `${source.format} catalog`;
   }
   const checkedAt = new Date().toISOString().slice(0, 10);
+  let entries: PriceEntry[];
   try {
-    if (source.format === "litellm") {
-      return convertLiteLlmPrices(data, {
-        where,
-        checkedAt,
-        source: "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json",
-      });
-    }
-    return convertGenaiPrices(data, {
-      where,
-      checkedAt,
-      upstreamLabel: "genai-prices",
-    }).entries.map((entry) => ({ ...entry, layer: "imported" as const }));
+    entries =
+      source.format === "litellm"
+        ? convertLiteLlmPrices(data, {
+            where,
+            checkedAt,
+            source:
+              "https://github.com/BerriAI/litellm/blob/main/model_prices_and_context_window.json",
+          })
+        : convertGenaiPrices(data, { where, checkedAt, upstreamLabel: "genai-prices" }).entries.map(
+            (entry) => ({ ...entry, layer: "imported" as const }),
+          );
   } catch (error) {
     throw new PriceFileError((error as Error).message);
   }
+  for (const entry of entries) {
+    const bad = findPriceOutOfBounds(entry);
+    if (bad === undefined) continue;
+    const model = entry.upstream?.replace(/^[^:]*:/, "") ?? entry.id;
+    throw new PriceFileError(
+      `${where}: model "${model}", price ${bad.field}: ${bad.rule}, got ${String(bad.value)} (converted to llmeter's units). Fix or remove that price in the ${source.format} file.`,
+    );
+  }
+  return entries;
 }

@@ -10,6 +10,7 @@ import { type CompiledPrices, compilePrices, computeCost, pricesAt } from "./cal
 import { PROVIDER_SERVICE_TIERS } from "./catalog/curated.ts";
 import { CATALOG_VERSION } from "./catalog/index.ts";
 import { buildIndex, bundledLayers, exactIn, type LayerIndex, ruleIn } from "./catalog-index.ts";
+import { completeCustomEntry, missingTokenUnits } from "./complete-custom-entry.ts";
 import {
   canonicalProvider,
   detectProvider,
@@ -92,15 +93,22 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
   let indexedBundled: LayerIndex[] | undefined;
   const allLayers = (): LayerIndex[] => {
     if (indexedLayers === undefined) {
-      indexedLayers = [];
-      if (options.customPrices !== undefined && options.customPrices.length > 0)
-        indexedLayers.push(buildIndex("custom", options.customPrices));
+      const below: LayerIndex[] = [];
       if (options.imported !== undefined && options.imported.length > 0)
-        indexedLayers.push(buildIndex("imported", options.imported));
-      if (options.bundled !== false) indexedLayers.push(...bundledLayers());
-      indexedBundled = indexedLayers.filter(
+        below.push(buildIndex("imported", options.imported));
+      if (options.bundled !== false) below.push(...bundledLayers());
+      const bundled = below.filter(
         (layer) => layer.layer === "curated" || layer.layer === "snapshot",
       );
+      indexedBundled = bundled;
+      // A custom entry takes the units it leaves out from the entry it overrides (decision 0023).
+      const custom = (options.customPrices ?? []).map((entry) =>
+        completeCustomEntry(
+          entry,
+          findInLayers(below, bundled, entry.provider, parseModelId(entry.model).candidates),
+        ),
+      );
+      indexedLayers = custom.length > 0 ? [buildIndex("custom", custom), ...below] : below;
     }
     return indexedLayers;
   };
@@ -188,13 +196,20 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
   // (`ministral-8b-latest` before `ministral-8b`), curated before snapshot for the same id, and
   // exact ids before patterns.
   function findIn(provider: string, candidates: readonly string[]): PriceEntry | undefined {
-    const layers = allLayers();
+    return findInLayers(allLayers(), indexedBundled ?? [], provider, candidates);
+  }
+
+  function findInLayers(
+    layers: readonly LayerIndex[],
+    bundled: readonly LayerIndex[],
+    provider: string,
+    candidates: readonly string[],
+  ): PriceEntry | undefined {
     for (const layer of layers) {
       if (layer.layer !== "custom" && layer.layer !== "imported") continue;
       const entry = exactIn(layer, provider, candidates) ?? ruleIn(layer, provider, candidates);
       if (entry !== undefined) return entry;
     }
-    const bundled = indexedBundled ?? [];
     for (const candidate of candidates) {
       for (const layer of bundled) {
         const entry = layer.exact.get(`${provider}\u0000${candidate}`);
@@ -291,7 +306,7 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
     serviceTier: string | undefined,
     region: string | undefined,
     atIso: () => string,
-  ): Priced | null {
+  ): Priced | typeof INCOMPLETE | null {
     const resolution = resolve(model, provider);
     if (resolution === null) return null;
     const { entry } = resolution;
@@ -319,8 +334,31 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
       prices = compiled(entry, atIso, "standard", regional, resolution.provider);
       if (prices === null) return null;
     }
+    if (entry.layer === "custom" && !coversUsage(entry, tier, atIso, usage)) return INCOMPLETE;
     const { nano, breakdown, longContext } = computeCost(prices, usage);
     return { nano, breakdown, longContext, tier, regional, entry, provider: resolution.provider };
+  }
+
+  // A custom entry without a catalog entry under it may leave out a unit the call uses: then the
+  // call is unpriced (one warning per entry and unit), never billed $0 for that unit.
+  function coversUsage(
+    entry: PriceEntry,
+    tier: "standard" | ServiceTierName,
+    atIso: () => string,
+    usage: PricingUsage,
+  ): boolean {
+    const period = pricesAt(entry, Date.parse(atIso()));
+    const prices =
+      tier === "standard" ? period.prices : (period.serviceTiers?.[tier]?.prices ?? period.prices);
+    const missing = missingTokenUnits(prices, usage);
+    if (missing.length === 0) return true;
+    const units = missing.map((unit) => `"${unit}"`).join(" and ");
+    diagnostics.once(
+      `incomplete-price:${entry.id}:${tier}:${missing.join(",")}`,
+      "warn",
+      `the custom price for ${entry.id} has no ${units} price${tier === "standard" ? "" : ` (${tier} tier)`} and no catalog entry to take it from; calls that use it are left unpriced. Add ${missing.map((unit) => `"${unit}": <USD per million tokens>`).join(", ")} to its "prices" in ${entry.source} (0 for free)`,
+    );
+    return false;
   }
 
   function reportUnknown(model: string, provider: string | undefined): void {
@@ -345,6 +383,7 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
         options.region,
         atIso,
       );
+      if (result === INCOMPLETE) return null;
       if (result === null) {
         reportUnknown(options.model, options.provider);
         return null;
@@ -372,7 +411,7 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
     },
     priceEvent(event) {
       const atIso = () => toIsoInstant(event.timestamp);
-      let result: Priced | null = null;
+      let result: Priced | typeof INCOMPLETE | null = null;
       if (event.responseModel !== undefined && event.responseModel !== event.model) {
         result = calculate(
           event,
@@ -391,6 +430,7 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
         event.region,
         atIso,
       );
+      if (result === INCOMPLETE) return null;
       if (result === null) {
         reportUnknown(event.model, event.provider);
         return null;
@@ -421,6 +461,9 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
     },
   };
 }
+
+/** A custom entry matched but leaves out a unit the call uses; already reported. */
+const INCOMPLETE = Symbol("incomplete price entry");
 
 /** A cost before it is shaped for `calculateCost` or `priceEvent`. */
 interface Priced {

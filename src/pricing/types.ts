@@ -36,7 +36,8 @@ export interface UnitPrices {
   characters?: number;
 }
 
-export const UNIT_PRICE_KEYS = [
+/** The units priced per token (USD per million); cache and audio ones default to input/output. */
+export const TOKEN_UNIT_PRICE_KEYS = [
   "input",
   "cacheRead",
   "cacheWrite",
@@ -45,6 +46,10 @@ export const UNIT_PRICE_KEYS = [
   "reasoning",
   "audioInput",
   "audioOutput",
+] as const satisfies readonly (keyof UnitPrices)[];
+
+export const UNIT_PRICE_KEYS = [
+  ...TOKEN_UNIT_PRICE_KEYS,
   "audioInputMinute",
   "image",
   "request",
@@ -134,6 +139,11 @@ export interface PriceEntry {
   notes?: string;
   /** Filled in by the price book. */
   layer?: PriceLayer;
+  /**
+   * Filled in by the price book for a custom entry that leaves units out: the id of the catalog
+   * entry it overrides, whose prices filled those units (decision 0023).
+   */
+  completedFrom?: string;
 }
 
 /** Usage to price: the token convention of `UsageEvent`, plus non-token units. */

@@ -1,10 +1,10 @@
-import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { stripByteOrderMark } from "../../config/strip-byte-order-mark.ts";
 import { normalizeUsageEvent } from "../../usage/normalize-usage-event.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
+import { contentId } from "./content-id.ts";
 
 /** File formats `usage import` reads. */
 export type ImportFormat = "json" | "jsonl";
@@ -16,6 +16,8 @@ export interface ImportRecord {
   /** The event, or why it was rejected. */
   event?: UsageEvent;
   problems: string[];
+  /** The line had no timestamp: its event's time came from `ImportFillOptions.undatedTimeMs`. */
+  undated?: true;
 }
 
 /** The format named by `--format`, else by the file extension, else by the first character. */
@@ -37,27 +39,35 @@ export async function detectImportFormat(path: string): Promise<ImportFormat> {
   }
 }
 
-/**
- * The id of an imported event that has none: a hash of its content, so importing the same file
- * twice doesn't count its events twice.
- */
-function contentId(value: unknown): string {
-  return `import-${createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 32)}`;
+/** How `readImportFile` fills what a line leaves out. */
+export interface ImportFillOptions {
+  /**
+   * The time, in ms since the epoch, of events without a timestamp. Without it they get the
+   * current time and are flagged `undated`: a first pass finds them, the command picks a time
+   * (decision 0022) and reads the file again with it.
+   */
+  undatedTimeMs?: number;
 }
 
-function toRecord(where: string, value: unknown): ImportRecord {
-  const hasId =
-    value !== null &&
-    typeof value === "object" &&
-    typeof (value as { id?: unknown }).id === "string";
+function toRecord(where: string, value: unknown, fill: ImportFillOptions): ImportRecord {
+  // normalizeUsageEvent reads an array as an object without fields, i.e. a clean empty event.
+  if (Array.isArray(value)) return { where, problems: ["expected an event object, got an array"] };
+  const fields =
+    value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as { id?: unknown; timestamp?: unknown })
+      : undefined;
+  // An event without an id is named by its content, so the same line always gets the same id.
   const input =
-    hasId || value === null || typeof value !== "object"
+    fields === undefined || (typeof fields.id === "string" && fields.id !== "")
       ? value
-      : { ...value, id: contentId(value) };
+      : { ...fields, id: contentId(value) };
+  const undated =
+    fields !== undefined && (fields.timestamp === undefined || fields.timestamp === null);
   // Every problem normalizeUsageEvent reports is a real one (dropped, truncated or corrected
   // values, unknown fields); filling a missing id or timestamp is silent, so that is allowed.
-  const { event, problems } = normalizeUsageEvent(input);
-  return problems.length === 0 ? { where, event, problems } : { where, problems };
+  const { event, problems } = normalizeUsageEvent(input, { nowMs: fill.undatedTimeMs });
+  if (problems.length > 0) return { where, problems };
+  return undated ? { where, event, problems, undated: true } : { where, event, problems };
 }
 
 /**
@@ -67,6 +77,7 @@ function toRecord(where: string, value: unknown): ImportRecord {
 export async function* readImportFile(
   path: string,
   format: ImportFormat,
+  fill: ImportFillOptions = {},
 ): AsyncGenerator<ImportRecord> {
   if (format === "json") {
     let document: unknown;
@@ -91,7 +102,7 @@ export async function* readImportFile(
       return;
     }
     for (let index = 0; index < events.length; index++)
-      yield toRecord(`events[${index}]`, events[index]);
+      yield toRecord(`events[${index}]`, events[index], fill);
     return;
   }
   const lines = createInterface({
@@ -112,6 +123,6 @@ export async function* readImportFile(
       };
       continue;
     }
-    yield toRecord(`line ${lineNumber}`, value);
+    yield toRecord(`line ${lineNumber}`, value, fill);
   }
 }
