@@ -6,6 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { stripByteOrderMark } from "../config/strip-byte-order-mark.ts";
 import { canonicalProvider } from "./model-id.ts";
 import {
   MAX_PRICE_MULTIPLIER,
@@ -134,7 +135,7 @@ export class PriceFileError extends Error {
 export function loadCustomPriceFile(path: string): CustomPrices {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = stripByteOrderMark(readFileSync(path, "utf8"));
   } catch (error) {
     throw new PriceFileError(`Cannot read price file ${path}: ${(error as Error).message}`);
   }

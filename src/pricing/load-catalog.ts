@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { stripByteOrderMark } from "../config/strip-byte-order-mark.ts";
 import { PriceFileError } from "./custom-prices.ts";
 import { convertGenaiPrices } from "./import-genai-prices.ts";
 import { convertLiteLlmPrices } from "./import-litellm.ts";
@@ -25,7 +26,7 @@ export function loadPriceCatalog(source: CatalogSource): PriceEntry[] {
   if ("path" in source) {
     where = source.path;
     try {
-      data = JSON.parse(readFileSync(source.path, "utf8"));
+      data = JSON.parse(stripByteOrderMark(readFileSync(source.path, "utf8")));
     } catch (error) {
       throw new PriceFileError(
         `Cannot load ${source.format} catalog ${source.path}: ${(error as Error).message}`,

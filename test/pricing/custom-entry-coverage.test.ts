@@ -154,3 +154,12 @@ describe("price bounds at load", () => {
     ).toThrow(/data\.json: model "acme\/acme-y", price prices\.output: .*got -3/);
   });
 });
+
+describe("a price file written by a Windows editor", () => {
+  it("loads with a leading UTF-8 byte order mark", () => {
+    const path = join(folder, "bom-prices.json");
+    const entries = [{ provider: "openai", model: "gpt-4o", prices: { input: 1, output: 2 } }];
+    writeFileSync(path, `\uFEFF${JSON.stringify({ prices: entries })}`);
+    expect(loadCustomPriceFile(path).entries).toHaveLength(1);
+  });
+});
