@@ -15,11 +15,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
-import { metrics, trace } from "@opentelemetry/api";
-import { logs } from "@opentelemetry/api-logs";
+import { logs, metrics, trace } from "@opentelemetry/api";
 import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
-import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { createMeter, type MeterOptions } from "../src/meter/create-meter.ts";
 import { disableOtel, enableOtel } from "../src/otel/enable-otel.ts";
 import { median, printTable } from "./measure.ts";
@@ -99,8 +98,10 @@ function discard() {
 }
 
 function registerSdk(): () => Promise<void> {
-  const tracerProvider = new BasicTracerProvider({
-    spanProcessors: [new BatchSpanProcessor(discard() as never, { maxQueueSize: 100_000 })],
+  const tracerProvider = new TracerProvider({
+    spanProcessors: [
+      new BatchSpanProcessor({ exporter: discard() as never, maxQueueSize: 100_000 }),
+    ],
   });
   trace.setGlobalTracerProvider(tracerProvider);
   const reader = new PeriodicExportingMetricReader({

@@ -172,14 +172,16 @@ interface Peers {
  * exactly one of them, or none, in place.
  */
 async function setUpPeers(): Promise<Peers> {
-  const { NodeTracerProvider } = await import("@opentelemetry/sdk-trace-node");
-  const { InMemorySpanExporter, SimpleSpanProcessor } = await import(
-    "@opentelemetry/sdk-trace-base"
+  const { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } = await import(
+    "@opentelemetry/sdk-trace"
   );
-  const { metrics } = await import("@opentelemetry/api");
+  const { AsyncLocalStorageContextManager } = await import("@opentelemetry/context-async-hooks");
+  const { context, metrics, trace } = await import("@opentelemetry/api");
   const exporter = new InMemorySpanExporter();
-  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  provider.register();
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  // What the 2.x NodeTracerProvider.register() did: a global provider and async context.
+  trace.setGlobalTracerProvider(provider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const instrumentations = {
     "otel-contrib": new (
       await import("@opentelemetry/instrumentation-openai")

@@ -12,16 +12,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Attributes, context, metrics, SpanKind, trace } from "@opentelemetry/api";
-import { logs } from "@opentelemetry/api-logs";
+import { type Attributes, context, logs, metrics, SpanKind, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BatchLogRecordProcessor, LoggerProvider } from "@opentelemetry/sdk-logs";
 import {
   AggregationTemporality,
   MeterProvider,
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
-import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { createMeter } from "../../src/meter/create-meter.ts";
 import type { Meter } from "../../src/meter/types.ts";
 import { CallShapeCache, eventAttributes } from "../../src/otel/event-attributes.ts";
@@ -57,10 +56,14 @@ function discard(signal?: "spans" | "logs") {
 
 /** Registers real SDK providers globally, as an application's OpenTelemetry setup does. */
 function registerSdk(): () => Promise<void> {
-  const tracerProvider = new NodeTracerProvider({
-    spanProcessors: [new BatchSpanProcessor(discard("spans") as never, { maxQueueSize: 100_000 })],
+  const tracerProvider = new TracerProvider({
+    spanProcessors: [
+      new BatchSpanProcessor({ exporter: discard("spans") as never, maxQueueSize: 100_000 }),
+    ],
   });
-  tracerProvider.register();
+  // What the 2.x NodeTracerProvider.register() did: a global provider and async context.
+  trace.setGlobalTracerProvider(tracerProvider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const meterProvider = new MeterProvider({
     readers: [
       new PeriodicExportingMetricReader({

@@ -2,6 +2,8 @@ import {
   type Attributes,
   type Context,
   type HrTime,
+  type Logger,
+  type SeverityNumber,
   type Span,
   SpanKind,
   SpanStatusCode,
@@ -9,7 +11,6 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
-import type { Logger, SeverityNumber } from "@opentelemetry/api-logs";
 import type { UsageEvent } from "../usage/usage-event.ts";
 import { spanName } from "./event-attributes.ts";
 

@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT } from "@opentelemetry/api";
 import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import type { UsageEvent } from "../usage/usage-event.ts";
 import { eventAttributes, spanName } from "./event-attributes.ts";
 import {
@@ -21,6 +21,7 @@ import {
   resolveProtocol,
 } from "./otlp-exporters.ts";
 import { SCOPE_NAME, SCOPE_VERSION } from "./providers.ts";
+import { loadTraceSdk } from "./trace-sdk.ts";
 
 /** Options of `exportOtlp` and `toOtlpJsonLines`. */
 export interface OtlpExportOptions {
@@ -189,18 +190,18 @@ async function buildOtlpRecords(
   settings: Pick<ExportSettings, "serviceName" | "captureContent" | "spans" | "logs">,
 ): Promise<{ spans: ReadableSpan[]; logs: ReadableLogRecord[] }> {
   const [traceSdk, logsSdk, resources] = await Promise.all([
-    importOptional(() => import("@opentelemetry/sdk-trace-base"), "@opentelemetry/sdk-trace-base"),
+    loadTraceSdk(),
     importOptional(() => import("@opentelemetry/sdk-logs"), "@opentelemetry/sdk-logs"),
     importOptional(() => import("@opentelemetry/resources"), "@opentelemetry/resources"),
   ]);
   const resource = resources.resourceFromAttributes({ "service.name": settings.serviceName });
-  const spanStore = new traceSdk.InMemorySpanExporter();
+  const spanStore = traceSdk.inMemorySpanExporter();
   const logStore = new logsSdk.InMemoryLogRecordExporter();
-  const tracerProvider = new traceSdk.BasicTracerProvider({
+  const tracerProvider = traceSdk.createTracerProvider({
     resource,
-    spanProcessors: [new traceSdk.SimpleSpanProcessor(spanStore)],
+    spanProcessors: [traceSdk.simpleSpanProcessor(spanStore)],
     // Every event becomes a span: a ledger export is not sampled.
-    sampler: new traceSdk.AlwaysOnSampler(),
+    sampler: traceSdk.alwaysOnSampler(),
   });
   const loggerProvider = new logsSdk.LoggerProvider({
     resource,

@@ -219,7 +219,7 @@ function loadFailureMessage(error: unknown): string {
     return `The "otel" setting is on, but llmeter's OTLP export could not start: ${message.slice("llmeter: ".length)}.`;
   const missing = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1];
   if (missing !== undefined && !missing.startsWith(".") && !missing.startsWith("/")) {
-    return `The "otel" setting is on, but the package ${missing} is not installed: install it with \`npm install ${missing}\` (llmeter's OpenTelemetry output needs @opentelemetry/api and @opentelemetry/api-logs).`;
+    return `The "otel" setting is on, but the package ${missing} is not installed: install it with \`npm install ${missing}\` (llmeter's OpenTelemetry output needs @opentelemetry/api, and @opentelemetry/api-logs with an @opentelemetry/api before 1.10).`;
   }
   return `The "otel" setting is on, but OpenTelemetry could not be loaded: ${message}.`;
 }

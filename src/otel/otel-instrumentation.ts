@@ -2,13 +2,13 @@ import {
   type Attributes,
   type Context,
   context,
+  type LoggerProvider,
   type MeterProvider,
   ROOT_CONTEXT,
   type Span,
   type TracerProvider,
   trace,
 } from "@opentelemetry/api";
-import type { LoggerProvider } from "@opentelemetry/api-logs";
 import type { CallStart, MeterInstrumentation } from "../meter/instrumentation.ts";
 import type { UsageEvent } from "../usage/usage-event.ts";
 import {

@@ -1,7 +1,7 @@
 import type { ExportResult } from "@opentelemetry/core";
 import type { ReadableLogRecord } from "@opentelemetry/sdk-logs";
 import type { PushMetricExporter } from "@opentelemetry/sdk-metrics";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { endpointProblem, OTLP_PROTOCOLS, type OtlpProtocolName } from "../config/otel-setting.ts";
 
 /**

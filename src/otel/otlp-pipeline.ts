@@ -1,5 +1,4 @@
-import type { MeterProvider, TracerProvider } from "@opentelemetry/api";
-import type { LoggerProvider } from "@opentelemetry/api-logs";
+import type { LoggerProvider, MeterProvider, TracerProvider } from "@opentelemetry/api";
 import type { LogRecordExporter } from "@opentelemetry/sdk-logs";
 import { consoleDiagnostics, type DiagnosticsLogger } from "../meter/diagnostics.ts";
 import type { MeterInstrumentation } from "../meter/instrumentation.ts";
@@ -14,6 +13,7 @@ import {
   type OtlpProtocol,
   resolveProtocol,
 } from "./otlp-exporters.ts";
+import { loadTraceSdk } from "./trace-sdk.ts";
 
 /** How long `shutdown()` waits for the exporters before giving up on unsent telemetry. */
 const SHUTDOWN_TIMEOUT_MS = 5_000;
@@ -56,7 +56,7 @@ export interface OtelExportPipeline {
  * For applications without an OpenTelemetry setup: creates SDK providers with the official OTLP
  * exporters (batched) and makes every meter export through them. Applications that already
  * configure OpenTelemetry should not call it: `import "llmeter/otel"` uses their providers.
- * Needs the optional packages `@opentelemetry/sdk-trace-base`, `sdk-metrics`, `sdk-logs`,
+ * Needs the optional packages `@opentelemetry/sdk-trace` (`sdk-trace-base` on the 2.x line), `sdk-metrics`, `sdk-logs`,
  * `resources` and the `exporter-{trace,metrics,logs}-otlp-{proto,http,grpc}` for the protocol.
  *
  * @example
@@ -105,7 +105,7 @@ export async function createOtelExportPipeline(
 }
 
 interface ExportProviders {
-  tracerProvider: import("@opentelemetry/sdk-trace-base").BasicTracerProvider;
+  tracerProvider: import("@opentelemetry/sdk-trace").TracerProvider;
   meterProvider: import("@opentelemetry/sdk-metrics").MeterProvider;
   loggerProvider: import("@opentelemetry/sdk-logs").LoggerProvider;
 }
@@ -130,7 +130,7 @@ async function createExportProviders(options: OtelExportOptions): Promise<Export
     headers: options.headers,
   };
   const [traceSdk, metricsSdk, logsSdk, resources] = await Promise.all([
-    importOptional(() => import("@opentelemetry/sdk-trace-base"), "@opentelemetry/sdk-trace-base"),
+    loadTraceSdk(),
     importOptional(() => import("@opentelemetry/sdk-metrics"), "@opentelemetry/sdk-metrics"),
     importOptional(() => import("@opentelemetry/sdk-logs"), "@opentelemetry/sdk-logs"),
     importOptional(() => import("@opentelemetry/resources"), "@opentelemetry/resources"),
@@ -138,12 +138,12 @@ async function createExportProviders(options: OtelExportOptions): Promise<Export
   const resource = resources.resourceFromAttributes({
     "service.name": options.serviceName ?? process.env.OTEL_SERVICE_NAME ?? "llmeter",
   });
-  const tracerProvider = new traceSdk.BasicTracerProvider({
+  const tracerProvider = traceSdk.createTracerProvider({
     resource,
     spanProcessors:
       options.spans === false
         ? []
-        : [new traceSdk.BatchSpanProcessor(await createSpanExporter(connection))],
+        : [traceSdk.batchSpanProcessor(await createSpanExporter(connection))],
   });
   const meterProvider = new metricsSdk.MeterProvider({
     resource,

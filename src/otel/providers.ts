@@ -1,5 +1,7 @@
 import {
   createNoopMeter,
+  type Logger,
+  type LoggerProvider,
   type Meter,
   type MeterProvider,
   metrics,
@@ -8,7 +10,7 @@ import {
   type TracerProvider,
   trace,
 } from "@opentelemetry/api";
-import { type Logger, type LoggerProvider, logs } from "@opentelemetry/api-logs";
+import { pickLogsApi } from "./logs-api.ts";
 
 /** Instrumentation scope name and version on every span, metric and log record we make. */
 export const SCOPE_NAME = "llmeter";
@@ -17,6 +19,7 @@ export const SCOPE_VERSION = "0.1.0";
 // The API's no-op tracer provider, the delegate of a proxy nobody registered a provider on.
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 const NOOP_METER = createNoopMeter();
+const logs = pickLogsApi();
 
 /**
  * Tracer, meter and logger, from the providers given or else the global ones, each `undefined`

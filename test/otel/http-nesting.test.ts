@@ -1,10 +1,11 @@
-// The ModelForge story: OpenTelemetry is configured as usual (global NodeTracerProvider, the HTTP
+// The ModelForge story: OpenTelemetry is configured as usual (global tracer provider, the HTTP
 // instrumentation), `llmeter/otel` is imported once, and each LLM call made while serving a
 // request shows up as a CLIENT span inside that request's SERVER span.
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import { metrics, SpanKind, trace } from "@opentelemetry/api";
-import { logs } from "@opentelemetry/api-logs";
+import { context, logs, metrics, propagation, SpanKind, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import {
@@ -12,8 +13,11 @@ import {
   LoggerProvider,
   SimpleLogRecordProcessor,
 } from "@opentelemetry/sdk-logs";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
-import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMeter } from "../../src/meter/create-meter.ts";
 import { silentDiagnostics } from "../../src/meter/diagnostics.ts";
@@ -22,14 +26,20 @@ import { activeOtelInstrumentation, disableOtel, enableOtel } from "../../src/ot
 
 const spans = new InMemorySpanExporter();
 const logRecords = new InMemoryLogRecordExporter();
-const tracerProvider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+const tracerProvider = new TracerProvider({
+  spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+});
 const loggerProvider = new LoggerProvider({
   processors: [new SimpleLogRecordProcessor({ exporter: logRecords })],
 });
 let unpatch: () => void;
 
 beforeAll(() => {
-  tracerProvider.register();
+  // What the 2.x NodeTracerProvider.register() did; the 3.x line leaves it to the application
+  // (or to @opentelemetry/sdk-node).
+  trace.setGlobalTracerProvider(tracerProvider);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   logs.setGlobalLoggerProvider(loggerProvider);
   unpatch = registerInstrumentations({ instrumentations: [new HttpInstrumentation()] });
 });
@@ -38,6 +48,8 @@ afterAll(async () => {
   await tracerProvider.shutdown();
   await loggerProvider.shutdown();
   trace.disable();
+  context.disable();
+  propagation.disable();
   logs.disable();
   metrics.disable();
 });

@@ -3,7 +3,7 @@
 // client instrumentation would make) nests under them, for plain calls and streams alike.
 import { context, SpanKind, trace } from "@opentelemetry/api";
 import { hrTimeToMilliseconds } from "@opentelemetry/core";
-import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { instrumentOpenAI } from "../../src/integrations/openai/index.ts";

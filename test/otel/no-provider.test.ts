@@ -2,10 +2,10 @@
 // provider registered later is picked up without re-importing anything.
 import { trace } from "@opentelemetry/api";
 import {
-  BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
 import { afterAll, describe, expect, it } from "vitest";
 import { createMeter } from "../../src/meter/create-meter.ts";
 import { silentDiagnostics } from "../../src/meter/diagnostics.ts";
@@ -25,7 +25,7 @@ describe("llmeter/otel without a provider", () => {
 
     const spans = new InMemorySpanExporter();
     trace.setGlobalTracerProvider(
-      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }),
+      new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] }),
     );
     meter.track({ provider: "openai", model: "after" }, () => "answer");
     await meter.flush();

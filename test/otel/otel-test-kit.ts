@@ -14,10 +14,10 @@ import {
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
 import {
-  BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
 
 /** Makes `context.active()` follow async code, as every Node OpenTelemetry setup does. */
 export function installContextManager(): () => void {
@@ -30,7 +30,7 @@ export function installContextManager(): () => void {
 }
 
 export interface OtelTestKit {
-  tracerProvider: BasicTracerProvider;
+  tracerProvider: TracerProvider;
   meterProvider: MeterProvider;
   loggerProvider: LoggerProvider;
   spans: InMemorySpanExporter;
@@ -42,8 +42,8 @@ export interface OtelTestKit {
 
 export function createOtelTestKit(): OtelTestKit {
   const spans = new InMemorySpanExporter();
-  const tracerProvider = new BasicTracerProvider({
-    spanProcessors: [new SimpleSpanProcessor(spans)],
+  const tracerProvider = new TracerProvider({
+    spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
   });
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({

@@ -14,7 +14,6 @@ import {
   PeriodicExportingMetricReader,
 } from "@opentelemetry/sdk-metrics";
 import {
-  BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
   type Sampler,
@@ -22,7 +21,8 @@ import {
   SimpleSpanProcessor,
   type Span,
   type SpanProcessor,
-} from "@opentelemetry/sdk-trace-base";
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createMeter } from "../../src/meter/create-meter.ts";
 import { silentDiagnostics } from "../../src/meter/diagnostics.ts";
@@ -63,9 +63,9 @@ function watchedTracerProvider(seen: AtCreation, spans: InMemorySpanExporter) {
     forceFlush: () => Promise.resolve(),
     shutdown: () => Promise.resolve(),
   };
-  return new BasicTracerProvider({
+  return new TracerProvider({
     sampler,
-    spanProcessors: [onStart, new SimpleSpanProcessor(spans)],
+    spanProcessors: [onStart, new SimpleSpanProcessor({ exporter: spans })],
   });
 }
 

@@ -10,11 +10,11 @@ import { runInNewContext } from "node:vm";
 import type { ExportResult } from "@opentelemetry/core";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import {
-  BasicTracerProvider,
   BatchSpanProcessor,
   type ReadableSpan,
   type SpanExporter,
-} from "@opentelemetry/sdk-trace-base";
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
 import { createMeter } from "../../src/meter/create-meter.ts";
 import { createOtelInstrumentation } from "../../src/otel/index.ts";
 
@@ -62,9 +62,10 @@ export async function runSoak(
 ): Promise<SoakResult> {
   const ledger = join(mkdtempSync(join(tmpdir(), "llmeter-soak-")), "usage.db");
   const spans = new CountingSpanExporter();
-  const tracerProvider = new BasicTracerProvider({
+  const tracerProvider = new TracerProvider({
     spanProcessors: [
-      new BatchSpanProcessor(spans, {
+      new BatchSpanProcessor({
+        exporter: spans,
         maxQueueSize: 100_000,
         maxExportBatchSize: 5000,
         scheduledDelayMillis: 200,
