@@ -26,6 +26,16 @@ const FRAMEWORK_PEERS = [
   "@langchain/core@latest",
   "@langchain/openai@latest",
 ];
+const SERVICE_PEERS = [
+  "@opentelemetry/api@latest",
+  "@opentelemetry/sdk-trace@latest",
+  "@opentelemetry/sdk-metrics@latest",
+  "@opentelemetry/sdk-logs@latest",
+  "@opentelemetry/resources@latest",
+  "prom-client@latest",
+  "pg@latest",
+  "pg-copy-streams@latest",
+];
 
 let work: string;
 let app: string;
@@ -71,6 +81,24 @@ function commandsIn(help: string): string[] {
   return [...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)]
     .map((match) => match[1] ?? "")
     .filter((name) => name !== "help");
+}
+
+/** `llmeter`, `llmeter/openai`, ...: every module the package exports. */
+function subpathSpecifiers(): string[] {
+  return (
+    Object.keys(manifest.exports)
+      // package.json is data (an import needs `with { type: "json" }`), not a module.
+      .filter((subpath) => subpath !== "./package.json")
+      .map((subpath) => (subpath === "." ? "llmeter" : `llmeter/${subpath.slice(2)}`))
+  );
+}
+
+/** `node -e` code that loads `specifier` as an ESM app and as a CommonJS app would. */
+function loaders(specifier: string): Array<[flag: string, code: string]> {
+  return [
+    ["--input-type=module", `await import(${JSON.stringify(specifier)})`],
+    ["--input-type=commonjs", `require(${JSON.stringify(specifier)})`],
+  ];
 }
 
 /** Starts a long-running CLI command and resolves with the first URL it prints. */
@@ -303,14 +331,8 @@ describe("installed alone, with no optional peer", () => {
 
   it("every subpath loads, or fails with one error naming the package to install", async () => {
     const peers = Object.keys(manifest.peerDependencies);
-    // package.json is data (an import needs `with { type: "json" }`), not a module.
-    const modules = Object.keys(manifest.exports).filter((subpath) => subpath !== "./package.json");
-    for (const subpath of modules) {
-      const specifier = subpath === "." ? "llmeter" : `llmeter/${subpath.slice(2)}`;
-      for (const [flag, load] of [
-        ["--input-type=module", `await import(${JSON.stringify(specifier)})`],
-        ["--input-type=commonjs", `require(${JSON.stringify(specifier)})`],
-      ] as const) {
+    for (const specifier of subpathSpecifiers()) {
+      for (const [flag, load] of loaders(specifier)) {
         const outcome = await execute(node, [flag, "-e", load]);
         if (outcome.code === 0) continue;
         const missing = /Cannot find (?:package|module) '([^']+)'/.exec(outcome.stderr)?.[1];
@@ -350,9 +372,18 @@ describe("next to the current SDK majors", () => {
   });
 
   it("installs beside every current SDK and framework major without --legacy-peer-deps", async () => {
-    const all = await npmInstall(...SDK_PEERS, ...FRAMEWORK_PEERS);
+    const all = await npmInstall(...SDK_PEERS, ...FRAMEWORK_PEERS, ...SERVICE_PEERS);
     expect(all.code, all.stderr).toBe(0);
   }, 180_000);
+
+  it("then every subpath loads, from ESM and from CommonJS", async () => {
+    for (const specifier of subpathSpecifiers()) {
+      for (const [flag, load] of loaders(specifier)) {
+        const outcome = await execute(node, [flag, "-e", load]);
+        expect(outcome.code, `${specifier} (${flag}): ${outcome.stderr}`).toBe(0);
+      }
+    }
+  });
 
   it("the wrappers take each SDK's client in CommonJS and ESM apps, with @types/node", async () => {
     for (const kind of ["commonjs", "esm"] as const) {
