@@ -11,6 +11,7 @@ import {
 } from "../../src/dashboard/dashboard-server.ts";
 import type { UsageReport } from "../../src/stats/usage-stats.ts";
 import { createSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import { requireService } from "../services/require-service.ts";
 import { seedEvents } from "./seed-events.ts";
 
 /** The page's globals, typed just enough for the code evaluated in Chromium (no DOM lib here). */
@@ -39,10 +40,11 @@ const DAY_MS = 86_400_000;
 const TIME_ZONE = "Europe/Paris";
 const execFileAsync = promisify(execFile);
 
-if (!existsSync(CHROMIUM))
-  throw new Error(
-    `No Chromium at ${CHROMIUM}. Run "sudo bash .ci/setup/chromium.sh" (Debian's chromium package) or set LLMETER_TEST_CHROMIUM.`,
-  );
+const chromiumInstalled = requireService({
+  service: "Chromium",
+  missing: existsSync(CHROMIUM) ? undefined : `no file at ${CHROMIUM}`,
+  install: "sudo bash .ci/setup/chromium.sh (Debian's chromium), or set LLMETER_TEST_CHROMIUM",
+});
 
 let directory: string;
 let ledger: string;
@@ -136,223 +138,229 @@ const PANELS = [
   "errors-by-type",
 ];
 
-beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), "llmeter-dashboard-e2e-"));
-  ledger = join(directory, "usage.db");
-  store = createSqliteStore(ledger);
-  await store.append(seedEvents(4000, { endMs: NOW, spanMs: 14 * DAY_MS }));
-  server = await startDashboardServer({
-    store,
-    port: 0,
-    timeZone: TIME_ZONE,
-    now: () => NOW,
-    refreshIntervalMs: 300,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  mkdirSync(ARTIFACTS, { recursive: true });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await store?.close();
-  rmSync(directory, { recursive: true, force: true });
-});
-
-describe("the dashboard page in Chromium", () => {
-  it("shows the CLI's totals, draws every chart, and logs no error (1280×800)", async () => {
-    const { page, errors } = await openPage({ width: 1280, height: 800 });
-    const cli = await lastWeek();
-    expect(await kpiValue(page, "requests")).toBe(cli.totals.totalRequests);
-    expect(await kpiValue(page, "cost")).toBe(cli.totals.totalCostUsd);
-    expect(await kpiValue(page, "tokens")).toBe(cli.totals.totalTokens);
-    expect(await page.locator('[data-kpi="requests"] .kpi-value').innerText()).toBe(
-      cli.totals.totalRequests.toLocaleString("en-US"),
-    );
-    expect(await page.locator('[data-kpi="cost"] .kpi-value').innerText()).toBe(
-      `$${cli.totals.totalCostUsd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,
-    );
-
-    // Each provider row shows the CLI's per-provider numbers.
-    const byProvider = await lastWeek("--by", "provider");
-    for (const group of byProvider.groups) {
-      const row = page.locator(`#breakdown-provider tr[data-key="${group.key}"]`);
-      await expect
-        .poll(() => row.locator("td").first().innerText())
-        .toBe(group.totalRequests.toLocaleString("en-US"));
-    }
-    for (const chart of CHARTS)
-      expect(await paintedPixels(page, chart), chart).toBeGreaterThan(500);
-    await expect.poll(() => page.locator("#unpriced").innerText()).toContain("mistral-homegrown");
-    expect(await page.locator("#budgets").innerText()).toMatch(/No budgets/);
-    await page.screenshot({ path: join(ARTIFACTS, "dashboard-1280.png"), fullPage: true });
-    await page.screenshot({ path: join(ARTIFACTS, "dashboard-1280-viewport.png") });
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it("draws the first view from the data in the page, then asks the API for the next", async () => {
-    // Its own server with a slow live refresh, so every request counted is one the page chose.
-    const quiet = await startDashboardServer({
+describe.skipIf(!chromiumInstalled)("the dashboard in a real browser", () => {
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), "llmeter-dashboard-e2e-"));
+    ledger = join(directory, "usage.db");
+    store = createSqliteStore(ledger);
+    await store.append(seedEvents(4000, { endMs: NOW, spanMs: 14 * DAY_MS }));
+    server = await startDashboardServer({
       store,
       port: 0,
       timeZone: TIME_ZONE,
       now: () => NOW,
-      refreshIntervalMs: 600_000,
+      refreshIntervalMs: 300,
     });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      const asked: string[] = [];
-      page.on("request", (request) => asked.push(new URL(request.url()).pathname));
-      await page.goto(`${quiet.url}?tenant=acme`);
-      await waitForPanels(page, "?tenant=acme");
-      // Only the slow event-scan panels (users, sessions) are requested for the first view.
-      expect(asked.filter((path) => path.startsWith("/api/")).sort()).toEqual([
-        "/api/report",
-        "/api/sessions",
-      ]);
-      const cli = await lastWeek("--tenant", "acme");
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await store?.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  describe("the dashboard page in Chromium", () => {
+    it("shows the CLI's totals, draws every chart, and logs no error (1280×800)", async () => {
+      const { page, errors } = await openPage({ width: 1280, height: 800 });
+      const cli = await lastWeek();
       expect(await kpiValue(page, "requests")).toBe(cli.totals.totalRequests);
-      for (const chart of CHARTS) expect(await paintedPixels(page, chart)).toBeGreaterThan(0);
-      await page.locator('#periods button[data-period="all"]').click();
-      await waitForPanels(page, "?tenant=acme&period=all");
-      expect(asked.filter((path) => path === "/api/dashboard")).toHaveLength(1);
-      expect(await kpiValue(page, "requests")).toBe(
-        (await cliReport("--tenant", "acme")).totals.totalRequests,
+      expect(await kpiValue(page, "cost")).toBe(cli.totals.totalCostUsd);
+      expect(await kpiValue(page, "tokens")).toBe(cli.totals.totalTokens);
+      expect(await page.locator('[data-kpi="requests"] .kpi-value').innerText()).toBe(
+        cli.totals.totalRequests.toLocaleString("en-US"),
       );
+      expect(await page.locator('[data-kpi="cost"] .kpi-value').innerText()).toBe(
+        `$${cli.totals.totalCostUsd.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`,
+      );
+
+      // Each provider row shows the CLI's per-provider numbers.
+      const byProvider = await lastWeek("--by", "provider");
+      for (const group of byProvider.groups) {
+        const row = page.locator(`#breakdown-provider tr[data-key="${group.key}"]`);
+        await expect
+          .poll(() => row.locator("td").first().innerText())
+          .toBe(group.totalRequests.toLocaleString("en-US"));
+      }
+      for (const chart of CHARTS)
+        expect(await paintedPixels(page, chart), chart).toBeGreaterThan(500);
+      await expect.poll(() => page.locator("#unpriced").innerText()).toContain("mistral-homegrown");
+      expect(await page.locator("#budgets").innerText()).toMatch(/No budgets/);
+      await page.screenshot({ path: join(ARTIFACTS, "dashboard-1280.png"), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS, "dashboard-1280-viewport.png") });
+      expect(errors).toEqual([]);
       await page.close();
-    } finally {
-      await quiet.close();
-    }
-  });
-
-  it("a filter click updates every panel and the URL", async () => {
-    const { page, errors } = await openPage({ width: 1280, height: 800 });
-    const before = new Map<string, string>();
-    for (const id of PANELS) before.set(id, await panelContent(page, id));
-
-    await page.locator('#breakdown-provider tr[data-key="anthropic"] button').click();
-    await waitForPanels(page, "?provider=anthropic");
-    expect(new URL(page.url()).searchParams.get("provider")).toBe("anthropic");
-    for (const id of PANELS)
-      expect(await panelContent(page, id), `panel #${id} did not change`).not.toBe(before.get(id));
-
-    const cli = await lastWeek("--provider", "anthropic");
-    expect(await kpiValue(page, "requests")).toBe(cli.totals.totalRequests);
-    expect(await kpiValue(page, "cost")).toBe(cli.totals.totalCostUsd);
-    expect(
-      await page
-        .locator("#breakdown-model tbody tr")
-        .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-key"))),
-    ).toEqual(["claude-sonnet-4"]);
-    expect(await page.locator("#legend-cost").innerText()).toBe("anthropic");
-    await expect
-      .poll(() => page.locator('#filters [data-filter="provider"]').innerText())
-      .toContain("anthropic");
-
-    // Drill further: a tenant, then back with the browser's history.
-    await page.locator('#breakdown-tenant tr[data-key="acme"] button').click();
-    await waitForPanels(page, "?provider=anthropic&tenant=acme");
-    const narrowed = await lastWeek("--provider", "anthropic", "--tenant", "acme");
-    expect(await kpiValue(page, "requests")).toBe(narrowed.totals.totalRequests);
-    await page.goBack();
-    await waitForPanels(page, "?provider=anthropic");
-    expect(await kpiValue(page, "requests")).toBe(cli.totals.totalRequests);
-
-    // A session click shows that session's calls.
-    const session = page.locator("#sessions tbody tr").first();
-    const sessionId = (await session.getAttribute("data-key"))!;
-    await session.locator("button").click();
-    await waitForPanels(page, `?provider=anthropic&session=${sessionId}`);
-    const sessionReport = await lastWeek("--provider", "anthropic", "--session", sessionId);
-    expect(await page.locator("#calls tbody tr").count()).toBe(sessionReport.totals.totalRequests);
-    await page.screenshot({ path: join(ARTIFACTS, "dashboard-session.png"), fullPage: true });
-
-    // The period buttons: "all" shows the CLI's all-time numbers for the same filters.
-    await page.locator('#periods button[data-period="all"]').click();
-    await waitForPanels(page, `?provider=anthropic&session=${sessionId}&period=all`);
-    const allTime = await cliReport("--provider", "anthropic", "--session", sessionId);
-    expect(await kpiValue(page, "requests")).toBe(allTime.totals.totalRequests);
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it("works on a phone-sized screen", async () => {
-    const { page, errors } = await openPage({ width: 390, height: 844 }, "?period=24h");
-    const cli = await cliReport(
-      "--since",
-      new Date(NOW - DAY_MS).toISOString(),
-      "--until",
-      new Date(NOW).toISOString(),
-    );
-    expect(await kpiValue(page, "requests")).toBe(cli.totals.totalRequests);
-    // Nothing wider than the screen: no sideways scrolling of the page.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
-      390,
-    );
-    for (const chart of CHARTS)
-      expect(await paintedPixels(page, chart), chart).toBeGreaterThan(300);
-    await page.screenshot({ path: join(ARTIFACTS, "dashboard-phone.png"), fullPage: true });
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it("refreshes live while the application writes", async () => {
-    const { page, errors } = await openPage({ width: 1280, height: 800 });
-    const before = await kpiValue(page, "requests");
-    const added = seedEvents(25, { endMs: NOW, spanMs: DAY_MS, idPrefix: "live" });
-    await store.append(added);
-    await expect
-      .poll(() => kpiValue(page, "requests"), { timeout: 15_000 })
-      .toBe(before + added.length);
-    expect(errors).toEqual([]);
-    await page.close();
-  });
-
-  it("shows what is wrong with a bad URL and lets the user recover", async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${server.url}?period=fortnight`);
-    const banner = page.locator("#error-banner");
-    await expect.poll(() => banner.isVisible()).toBe(true);
-    expect(await banner.innerText()).toMatch(/Unknown period "fortnight"/);
-    await banner.locator("button").click();
-    await waitForPanels(page, "");
-    expect(await banner.isVisible()).toBe(false);
-    await page.close();
-  });
-
-  it("asks for the token when one is set, and keeps working after ?token= once", async () => {
-    const token = "browser-test-token";
-    const guarded = await startDashboardServer({
-      store,
-      port: 0,
-      timeZone: TIME_ZONE,
-      now: () => NOW,
-      token,
     });
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-      const refused = await page.goto(guarded.url);
-      expect(refused?.status()).toBe(401);
-      await page.goto(`${guarded.url}?token=${token}`);
-      await waitForPanels(page, "");
-      expect(new URL(page.url()).searchParams.has("token")).toBe(false);
-      expect(await kpiValue(page, "requests")).toBeGreaterThan(0);
+
+    it("draws the first view from the data in the page, then asks the API for the next", async () => {
+      // Its own server with a slow live refresh, so every request counted is one the page chose.
+      const quiet = await startDashboardServer({
+        store,
+        port: 0,
+        timeZone: TIME_ZONE,
+        now: () => NOW,
+        refreshIntervalMs: 600_000,
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        const asked: string[] = [];
+        page.on("request", (request) => asked.push(new URL(request.url()).pathname));
+        await page.goto(`${quiet.url}?tenant=acme`);
+        await waitForPanels(page, "?tenant=acme");
+        // Only the slow event-scan panels (users, sessions) are requested for the first view.
+        expect(asked.filter((path) => path.startsWith("/api/")).sort()).toEqual([
+          "/api/report",
+          "/api/sessions",
+        ]);
+        const cli = await lastWeek("--tenant", "acme");
+        expect(await kpiValue(page, "requests")).toBe(cli.totals.totalRequests);
+        for (const chart of CHARTS) expect(await paintedPixels(page, chart)).toBeGreaterThan(0);
+        await page.locator('#periods button[data-period="all"]').click();
+        await waitForPanels(page, "?tenant=acme&period=all");
+        expect(asked.filter((path) => path === "/api/dashboard")).toHaveLength(1);
+        expect(await kpiValue(page, "requests")).toBe(
+          (await cliReport("--tenant", "acme")).totals.totalRequests,
+        );
+        await page.close();
+      } finally {
+        await quiet.close();
+      }
+    });
+
+    it("a filter click updates every panel and the URL", async () => {
+      const { page, errors } = await openPage({ width: 1280, height: 800 });
+      const before = new Map<string, string>();
+      for (const id of PANELS) before.set(id, await panelContent(page, id));
+
+      await page.locator('#breakdown-provider tr[data-key="anthropic"] button').click();
+      await waitForPanels(page, "?provider=anthropic");
+      expect(new URL(page.url()).searchParams.get("provider")).toBe("anthropic");
+      for (const id of PANELS)
+        expect(await panelContent(page, id), `panel #${id} did not change`).not.toBe(
+          before.get(id),
+        );
+
+      const cli = await lastWeek("--provider", "anthropic");
+      expect(await kpiValue(page, "requests")).toBe(cli.totals.totalRequests);
+      expect(await kpiValue(page, "cost")).toBe(cli.totals.totalCostUsd);
+      expect(
+        await page
+          .locator("#breakdown-model tbody tr")
+          .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-key"))),
+      ).toEqual(["claude-sonnet-4"]);
+      expect(await page.locator("#legend-cost").innerText()).toBe("anthropic");
+      await expect
+        .poll(() => page.locator('#filters [data-filter="provider"]').innerText())
+        .toContain("anthropic");
+
+      // Drill further: a tenant, then back with the browser's history.
+      await page.locator('#breakdown-tenant tr[data-key="acme"] button').click();
+      await waitForPanels(page, "?provider=anthropic&tenant=acme");
+      const narrowed = await lastWeek("--provider", "anthropic", "--tenant", "acme");
+      expect(await kpiValue(page, "requests")).toBe(narrowed.totals.totalRequests);
+      await page.goBack();
+      await waitForPanels(page, "?provider=anthropic");
+      expect(await kpiValue(page, "requests")).toBe(cli.totals.totalRequests);
+
+      // A session click shows that session's calls.
+      const session = page.locator("#sessions tbody tr").first();
+      const sessionId = (await session.getAttribute("data-key"))!;
+      await session.locator("button").click();
+      await waitForPanels(page, `?provider=anthropic&session=${sessionId}`);
+      const sessionReport = await lastWeek("--provider", "anthropic", "--session", sessionId);
+      expect(await page.locator("#calls tbody tr").count()).toBe(
+        sessionReport.totals.totalRequests,
+      );
+      await page.screenshot({ path: join(ARTIFACTS, "dashboard-session.png"), fullPage: true });
+
+      // The period buttons: "all" shows the CLI's all-time numbers for the same filters.
+      await page.locator('#periods button[data-period="all"]').click();
+      await waitForPanels(page, `?provider=anthropic&session=${sessionId}&period=all`);
+      const allTime = await cliReport("--provider", "anthropic", "--session", sessionId);
+      expect(await kpiValue(page, "requests")).toBe(allTime.totals.totalRequests);
+      expect(errors).toEqual([]);
       await page.close();
-    } finally {
-      await guarded.close();
-    }
+    });
+
+    it("works on a phone-sized screen", async () => {
+      const { page, errors } = await openPage({ width: 390, height: 844 }, "?period=24h");
+      const cli = await cliReport(
+        "--since",
+        new Date(NOW - DAY_MS).toISOString(),
+        "--until",
+        new Date(NOW).toISOString(),
+      );
+      expect(await kpiValue(page, "requests")).toBe(cli.totals.totalRequests);
+      // Nothing wider than the screen: no sideways scrolling of the page.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        390,
+      );
+      for (const chart of CHARTS)
+        expect(await paintedPixels(page, chart), chart).toBeGreaterThan(300);
+      await page.screenshot({ path: join(ARTIFACTS, "dashboard-phone.png"), fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it("refreshes live while the application writes", async () => {
+      const { page, errors } = await openPage({ width: 1280, height: 800 });
+      const before = await kpiValue(page, "requests");
+      const added = seedEvents(25, { endMs: NOW, spanMs: DAY_MS, idPrefix: "live" });
+      await store.append(added);
+      await expect
+        .poll(() => kpiValue(page, "requests"), { timeout: 15_000 })
+        .toBe(before + added.length);
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
+    it("shows what is wrong with a bad URL and lets the user recover", async () => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`${server.url}?period=fortnight`);
+      const banner = page.locator("#error-banner");
+      await expect.poll(() => banner.isVisible()).toBe(true);
+      expect(await banner.innerText()).toMatch(/Unknown period "fortnight"/);
+      await banner.locator("button").click();
+      await waitForPanels(page, "");
+      expect(await banner.isVisible()).toBe(false);
+      await page.close();
+    });
+
+    it("asks for the token when one is set, and keeps working after ?token= once", async () => {
+      const token = "browser-test-token";
+      const guarded = await startDashboardServer({
+        store,
+        port: 0,
+        timeZone: TIME_ZONE,
+        now: () => NOW,
+        token,
+      });
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+        const refused = await page.goto(guarded.url);
+        expect(refused?.status()).toBe(401);
+        await page.goto(`${guarded.url}?token=${token}`);
+        await waitForPanels(page, "");
+        expect(new URL(page.url()).searchParams.has("token")).toBe(false);
+        expect(await kpiValue(page, "requests")).toBeGreaterThan(0);
+        await page.close();
+      } finally {
+        await guarded.close();
+      }
+    });
   });
 });

@@ -10,8 +10,15 @@ import { exportOtlp } from "../../src/otel/export-otlp.ts";
 import { checkEndpoint, resolveProtocol } from "../../src/otel/otlp-exporters.ts";
 import { startOtelExport } from "../../src/otel/otlp-pipeline.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
+import { commandMissing, requireService } from "../services/require-service.ts";
 import { metricNames, type OtlpGrpcReceiver, startOtlpGrpcReceiver } from "./otlp-grpc-receiver.ts";
 import { attributeMap, type Json, logsOf, spansOf } from "./otlp-receiver.ts";
+
+const opensslInstalled = requireService({
+  service: "openssl",
+  missing: commandMissing("openssl", ["version"]),
+  install: "sudo bash .ci/setup/openssl.sh (Debian's openssl)",
+});
 
 describe("OTLP over gRPC", () => {
   let receiver: OtlpGrpcReceiver;
@@ -131,51 +138,54 @@ describe("OTLP over gRPC", () => {
     expect(receiver.requests.filter((request) => request.signal === "logs")).toHaveLength(1);
   });
 
-  it("speaks TLS to an https:// endpoint, trusting the certificate of OTEL_EXPORTER_OTLP_CERTIFICATE", async () => {
-    // A throwaway self-signed certificate for 127.0.0.1 (openssl: .ci/setup/openssl.sh).
-    const directory = mkdtempSync(join(tmpdir(), "llmeter-grpc-tls-"));
-    const keyPath = join(directory, "key.pem");
-    const certificatePath = join(directory, "certificate.pem");
-    execFileSync(
-      "openssl",
-      [
-        ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"],
-        ...["-keyout", keyPath, "-out", certificatePath, "-subj", "/CN=127.0.0.1"],
-        ...["-addext", "subjectAltName=IP:127.0.0.1"],
-      ],
-      { stdio: "ignore" },
-    );
-    const secure = await startOtlpGrpcReceiver({
-      tls: { key: readFileSync(keyPath), certificate: readFileSync(certificatePath) },
-    });
-    process.env.OTEL_EXPORTER_OTLP_CERTIFICATE = certificatePath;
-    try {
-      expect(secure.url).toMatch(/^https:/);
-      const sent = await exportOtlp(
+  it.skipIf(!opensslInstalled)(
+    "speaks TLS to an https:// endpoint, trusting the certificate of OTEL_EXPORTER_OTLP_CERTIFICATE",
+    async () => {
+      // A throwaway self-signed certificate for 127.0.0.1 (openssl: .ci/setup/openssl.sh).
+      const directory = mkdtempSync(join(tmpdir(), "llmeter-grpc-tls-"));
+      const keyPath = join(directory, "key.pem");
+      const certificatePath = join(directory, "certificate.pem");
+      execFileSync(
+        "openssl",
         [
-          {
-            id: "evt-tls",
-            timestamp: "2026-11-20T10:00:00.000Z",
-            kind: "llm",
-            operation: "chat",
-            provider: "openai",
-            model: "gpt-4o",
-            inputTokens: 10,
-            success: true,
-          },
+          ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"],
+          ...["-keyout", keyPath, "-out", certificatePath, "-subj", "/CN=127.0.0.1"],
+          ...["-addext", "subjectAltName=IP:127.0.0.1"],
         ],
-        { endpoint: secure.url, protocol: "grpc", logs: false },
+        { stdio: "ignore" },
       );
-      expect(sent).toEqual({ spans: 1, logs: 0 });
-      const traces = secure.requests.find((request) => request.signal === "traces")?.body as Json;
-      expect(spansOf(traces).map((span) => span.name)).toEqual(["chat gpt-4o"]);
-      // The plaintext receiver saw nothing: the call went over TLS to the secure one.
-      expect(receiver.requests).toHaveLength(0);
-    } finally {
-      delete process.env.OTEL_EXPORTER_OTLP_CERTIFICATE;
-      await secure.close();
-    }
-  });
+      const secure = await startOtlpGrpcReceiver({
+        tls: { key: readFileSync(keyPath), certificate: readFileSync(certificatePath) },
+      });
+      process.env.OTEL_EXPORTER_OTLP_CERTIFICATE = certificatePath;
+      try {
+        expect(secure.url).toMatch(/^https:/);
+        const sent = await exportOtlp(
+          [
+            {
+              id: "evt-tls",
+              timestamp: "2026-11-20T10:00:00.000Z",
+              kind: "llm",
+              operation: "chat",
+              provider: "openai",
+              model: "gpt-4o",
+              inputTokens: 10,
+              success: true,
+            },
+          ],
+          { endpoint: secure.url, protocol: "grpc", logs: false },
+        );
+        expect(sent).toEqual({ spans: 1, logs: 0 });
+        const traces = secure.requests.find((request) => request.signal === "traces")?.body as Json;
+        expect(spansOf(traces).map((span) => span.name)).toEqual(["chat gpt-4o"]);
+        // The plaintext receiver saw nothing: the call went over TLS to the secure one.
+        expect(receiver.requests).toHaveLength(0);
+      } finally {
+        delete process.env.OTEL_EXPORTER_OTLP_CERTIFICATE;
+        await secure.close();
+      }
+    },
+  );
 
   it("refuses a gRPC endpoint with a path, and names the supported protocols", () => {
     expect(() => checkEndpoint("http://collector:4317/v1/traces", "grpc")).toThrow(

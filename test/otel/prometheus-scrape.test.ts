@@ -1,6 +1,6 @@
 // A real Prometheus (Debian's package, installed by .ci/setup/prometheus.sh) scrapes our endpoint
 // and we query its HTTP API for our series.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,17 +14,14 @@ import {
   createPrometheusServer,
   type PrometheusServer,
 } from "../../src/prometheus/prometheus-server.ts";
+import { commandMissing, requireService } from "../services/require-service.ts";
 
 const binary = process.env.LLMETER_PROMETHEUS_BIN ?? "prometheus";
-const installed = spawnSync(binary, ["--version"]).status === 0;
-if (!installed && process.env.CI)
-  throw new Error(
-    `${binary} not found: .ci/setup/prometheus.sh must install Debian's prometheus package`,
-  );
-if (!installed)
-  console.warn(
-    `skipping the Prometheus scrape test: no ${binary} binary (run .ci/setup/prometheus.sh)`,
-  );
+const installed = requireService({
+  service: "Prometheus",
+  missing: commandMissing(binary, ["--version"]),
+  install: "sudo bash .ci/setup/prometheus.sh (Debian's prometheus), or set LLMETER_PROMETHEUS_BIN",
+});
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

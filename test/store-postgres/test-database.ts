@@ -1,5 +1,6 @@
 import pg from "pg";
 import { afterAll, describe, it } from "vitest";
+import { requireService } from "../services/require-service.ts";
 
 /**
  * The PostgreSQL the tests use: `LLMETER_TEST_DATABASE_URL`, else the one `.ci/setup/postgres.sh`
@@ -8,7 +9,10 @@ import { afterAll, describe, it } from "vitest";
 export const TEST_DATABASE_URL =
   process.env.LLMETER_TEST_DATABASE_URL ?? "postgres://llmeter:llmeter@127.0.0.1:5432/llmeter_test";
 
-/** Whether the test database answers. Under CI=true a missing server fails the run instead. */
+const POSTGRES_INSTALL =
+  "sudo bash .ci/setup/postgres.sh (Debian's postgresql on 127.0.0.1:5432), or set LLMETER_TEST_DATABASE_URL";
+
+/** Whether the test database answers; see requireService for what happens when it does not. */
 export async function testDatabaseAvailable(): Promise<boolean> {
   const client = new pg.Client({
     connectionString: TEST_DATABASE_URL,
@@ -19,12 +23,11 @@ export async function testDatabaseAvailable(): Promise<boolean> {
     await client.query("SELECT 1");
     return true;
   } catch (error) {
-    if (process.env.CI === "true") {
-      throw new Error(
-        `PostgreSQL for the tests is not reachable at ${TEST_DATABASE_URL} (${(error as Error).message}). .ci/setup/postgres.sh should have started it.`,
-      );
-    }
-    return false;
+    return requireService({
+      service: "PostgreSQL",
+      missing: `not reachable at ${TEST_DATABASE_URL}: ${(error as Error).message}`,
+      install: POSTGRES_INSTALL,
+    });
   } finally {
     await client.end().catch(() => {});
   }
@@ -33,7 +36,7 @@ export async function testDatabaseAvailable(): Promise<boolean> {
 /** Registers one skipped test that says how to get the server, when it is absent locally. */
 export function describeMissingDatabase(name: string): void {
   describe(name, () => {
-    it.skip(`needs PostgreSQL at ${TEST_DATABASE_URL}: run \`sudo bash .ci/setup/postgres.sh\``, () => {});
+    it.skip(`needs PostgreSQL at ${TEST_DATABASE_URL}: ${POSTGRES_INSTALL}`, () => {});
   });
 }
 
