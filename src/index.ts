@@ -49,6 +49,7 @@ export type {
   RequestDetails,
   ResponseDetails,
   SessionOptions,
+  ShutdownResult,
   StatsQuery,
   Tracker,
   TrackerHandle,

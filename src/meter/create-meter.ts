@@ -14,7 +14,12 @@ import { resolvePeriod } from "../stats/period.ts";
 import { localTimeZone } from "../stats/time-buckets.ts";
 import type { UsageGroup, UsageStats } from "../stats/usage-stats.ts";
 import type { RetentionPolicy, SessionSummary, UsageStore } from "../store/usage-store.ts";
-import { type NormalizeOptions, normalizeUsageEvent } from "../usage/normalize-usage-event.ts";
+import {
+  isPlausibleCost,
+  MAX_COST_USD,
+  type NormalizeOptions,
+  normalizeUsageEvent,
+} from "../usage/normalize-usage-event.ts";
 import type { AttributeValue, Attribution, UsageEvent, UsageKind } from "../usage/usage-event.ts";
 import { ActiveTracker } from "./active-tracker.ts";
 import {
@@ -53,6 +58,7 @@ import type {
   MeterSession,
   RecordInput,
   SessionOptions,
+  ShutdownResult,
   StatsQuery,
   Tracker,
   TrackerHandle,
@@ -275,7 +281,8 @@ class RecordingMeter implements Meter {
         registerExitFlush({
           sync: () => {
             this.drain();
-            ledger.flushSync();
+            // The process is ending: what cannot be written now never will be. Count it.
+            if (!ledger.flushSync()) ledger.abandonPending();
           },
           async: () => this.flush(),
           hasPending: () => this.pending.length > 0 || ledger.pending > 0,
@@ -485,7 +492,7 @@ class RecordingMeter implements Meter {
     clearTimeout(timer);
   }
 
-  async shutdown(options: { timeoutMs?: number } = {}): Promise<void> {
+  async shutdown(options: { timeoutMs?: number } = {}): Promise<ShutdownResult> {
     await this.flush(options);
     this.closed = true;
     for (const stop of this.stopHooks.splice(0)) stop();
@@ -495,6 +502,7 @@ class RecordingMeter implements Meter {
       this.ledger?.close(),
       this.otel?.shutdown(),
     ]);
+    return { lostByLedger: this.ledger?.dropped ?? 0 };
   }
 
   session(id?: string, options?: SessionOptions): MeterSession {
@@ -689,6 +697,16 @@ class RecordingMeter implements Meter {
       priced = this.pricing.priceEvent(event);
     } catch (error) {
       this.diagnostics.once("pricing-failed", "error", "pricing an event failed", error);
+    }
+    if (priced !== null && !isPlausibleCost(priced.costUsd)) {
+      // A price that multiplies out beyond any real bill (Infinity, NaN, over the bound) would
+      // poison every total it is added to: the call stays unpriced instead.
+      this.diagnostics.once(
+        `implausible-cost:${event.provider}/${event.model}`,
+        "warn",
+        `the price of ${event.provider}/${event.model} gives a cost of ${priced.costUsd} USD for one call, beyond the plausible ${MAX_COST_USD} USD; the call is recorded unpriced (check the price entry ${priced.entryId ?? ""})`,
+      );
+      priced = null;
     }
     if (priced === null) {
       this.health.unpriced += 1;

@@ -74,7 +74,7 @@ const NOOP_METER: Meter = Object.freeze({
   getTenantStats: emptyStats,
   getHealth: () => EMPTY_HEALTH,
   flush: () => Promise.resolve(),
-  shutdown: () => Promise.resolve(),
+  shutdown: () => Promise.resolve({ lostByLedger: 0 }),
   session: () => NOOP_SESSION,
 });
 

@@ -177,6 +177,16 @@ export interface MeterHealth {
   unpriced: number;
 }
 
+/** What `shutdown()` could not keep. */
+export interface ShutdownResult {
+  /**
+   * Events that never reached the ledger: dropped while it could not keep up, rejected by it, or
+   * still unwritten when it closed (a full disk, a database that stayed down). The same number as
+   * `getHealth().droppedBySink.ledger`; 0 without a ledger.
+   */
+  lostByLedger: number;
+}
+
 /** The meter: the one place that records, enriches and hands usage to sinks. */
 export interface Meter {
   readonly enabled: boolean;
@@ -213,8 +223,8 @@ export interface Meter {
   getHealth(): MeterHealth;
   /** Resolves when every event recorded so far has reached every sink (or `timeoutMs` passed). */
   flush(options?: { timeoutMs?: number }): Promise<void>;
-  /** Flushes, then closes the sinks. The meter records nothing afterwards. */
-  shutdown(options?: { timeoutMs?: number }): Promise<void>;
+  /** Flushes, then closes the sinks; resolves with what the ledger could not keep. The meter records nothing afterwards. */
+  shutdown(options?: { timeoutMs?: number }): Promise<ShutdownResult>;
   /**
    * Opens (or returns the open) session `id` (a new id when omitted). Calls made inside
    * `session.run()` carry its `sessionId`; `session.stats()` reads its aggregates from the ledger.

@@ -19,6 +19,25 @@ import {
 
 /** Longest kept string for names and ids; longer ones are truncated. */
 export const MAX_STRING_LENGTH = 256;
+/**
+ * Plausible bounds (docs/reliability.md): a count or cost beyond them is a bug upstream, not a
+ * measurement, and would turn totals into Infinity. Such a value is dropped (unknown) and the
+ * event counts in `getHealth().corrected`.
+ */
+export const MAX_COUNT = 1e12;
+/** The most one call may cost, in USD. */
+export const MAX_COST_USD = 1e6;
+/** The bound of the other measures (milliseconds, seconds, sampling parameters). */
+const MAX_MEASURE = 1e12;
+
+function measureBound(field: string): number {
+  return field === "costUsd" ? MAX_COST_USD : MAX_MEASURE;
+}
+
+/** Whether a cost in USD is finite, non-negative and within `MAX_COST_USD`. */
+export function isPlausibleCost(costUsd: number): boolean {
+  return Number.isFinite(costUsd) && costUsd >= 0 && costUsd <= MAX_COST_USD;
+}
 /** Longest kept error message or attribute value. */
 export const MAX_TEXT_LENGTH = 2048;
 /** Most free attributes kept on one event. */
@@ -193,6 +212,8 @@ function normalizeField(
         problems.push(
           `${field}: expected a non-negative finite number, got ${shown(value)}; dropped`,
         );
+      } else if (value > MAX_COUNT) {
+        problems.push(`${field}: ${value} is beyond the plausible ${MAX_COUNT}; dropped`);
       } else if (!Number.isInteger(value)) {
         problems.push(`${field}: ${value} is not a whole number; rounded`);
         target[field] = Math.round(value);
@@ -206,6 +227,8 @@ function normalizeField(
         problems.push(
           `${field}: expected a non-negative finite number, got ${shown(value)}; dropped`,
         );
+      } else if (value > measureBound(field)) {
+        problems.push(`${field}: ${value} is beyond the plausible ${measureBound(field)}; dropped`);
       } else {
         target[field] = value === 0 ? 0 : value;
       }
