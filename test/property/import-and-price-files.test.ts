@@ -1,8 +1,9 @@
 // Property-based tests of issue 23's promises over hostile input: whatever the import lines, a
 // second import of the same file adds nothing and no total printed is non-finite; whatever the
 // price file, it is either refused with a PriceFileError or every event priced through it is
-// written, with a finite cost or none. Counts stay within the plausible bound (10¹²): values
-// beyond it are the event validation's to drop (issue 23 item 6).
+// written, with a finite cost or none. Import lines include absurd counts (up to
+// Number.MAX_VALUE), which the event validation drops beyond its plausible bound (10¹²) before
+// anything is priced.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,7 +36,10 @@ function totals(events: UsageEvent[]) {
   };
 }
 
-const count = fc.integer({ min: 0, max: 1e12 });
+/** Counts the event validation keeps: the price book only ever sees these. */
+const plausibleCount = fc.integer({ min: 0, max: 1e12 });
+/** And absurd ones, which the validation drops. */
+const count = fc.oneof(plausibleCount, fc.constantFrom(1e12 + 1, 1e15, 1e303, Number.MAX_VALUE));
 const eventLine = fc
   .record(
     {
@@ -133,8 +137,8 @@ describe("hostile price files (fast-check)", () => {
           fc.record({
             provider: fc.constantFrom("openai", "acme"),
             model: fc.constantFrom("gpt-4o", "gpt-4o-mini", "acme-x", "acme-y"),
-            inputTokens: count,
-            outputTokens: count,
+            inputTokens: plausibleCount,
+            outputTokens: plausibleCount,
           }),
           { minLength: 1, maxLength: 30 },
         ),
