@@ -6,6 +6,7 @@ import { CliError, CliUsageError, EXIT_ERROR, EXIT_OK, EXIT_USAGE } from "./cli-
 import { registerBudgetCommand } from "./commands/budget.ts";
 import { registerReportCommand } from "./commands/report.ts";
 import { registerUsageCommand } from "./commands/usage.ts";
+import { terminalContext } from "./format/terminal-output.ts";
 import { openLedgerStore } from "./open-ledger-store.ts";
 
 function packageVersion(): string {
@@ -64,8 +65,10 @@ export async function createProgram(
  */
 export async function runCli(
   argv: string[],
-  context: CliContext = createProcessContext(openLedgerStore),
+  processContext: CliContext = createProcessContext(openLedgerStore),
 ): Promise<number> {
+  // Every line the CLI prints, its own error messages included, goes through this context.
+  const context = terminalContext(processContext);
   const program = await createProgram(context, argv);
   const debug = argv.includes("--debug");
   try {
