@@ -7,6 +7,7 @@ import { CliError, CliUsageError, EXIT_ERROR, EXIT_OK, EXIT_USAGE } from "./cli-
 import { registerBudgetCommand } from "./commands/budget.ts";
 import { registerReportCommand } from "./commands/report.ts";
 import { registerUsageCommand } from "./commands/usage.ts";
+import { terminalContext } from "./format/terminal-output.ts";
 import { openLedgerStore } from "./open-ledger-store.ts";
 
 function packageVersion(): string {
@@ -65,8 +66,10 @@ export async function createProgram(
  */
 export async function runCli(
   argv: string[],
-  context: CliContext = createProcessContext(openLedgerStore),
+  processContext: CliContext = createProcessContext(openLedgerStore),
 ): Promise<number> {
+  // Every line the CLI prints, its own error messages included, goes through this context.
+  const context = terminalContext(processContext);
   const program = await createProgram(context, argv);
   const debug = argv.includes("--debug");
   // Once per run, whatever the command: a mistyped LLMETER_* variable is otherwise silently ignored.

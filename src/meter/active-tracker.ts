@@ -6,6 +6,7 @@ import {
   mergeAttribution,
   toAttribution,
 } from "./attribution.ts";
+import { errorDetailsOf } from "./error-details.ts";
 import { type CapturedCall, runInCapturedContexts } from "./instrumentation.ts";
 import type {
   RecordInput,
@@ -98,8 +99,8 @@ export class ActiveTracker implements TrackerHandle {
 
   setError(error: unknown): void {
     this.fields.success = false;
-    this.fields.errorType = errorTypeOf(error);
-    this.fields.errorMessage = errorMessageOf(error);
+    // Raw here: the meter's normalization redacts the message before the event exists.
+    Object.assign(this.fields, errorDetailsOf(error));
   }
 
   setAttributes(attributes: AttributionInput): void {
@@ -126,19 +127,4 @@ export class ActiveTracker implements TrackerHandle {
         this.instrumentationCalls;
     this.submit(fields);
   }
-}
-
-/** The error's class or code name: `RateLimitError`, `APIConnectionTimeoutError`, `ECONNRESET`... */
-export function errorTypeOf(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    if (error.constructor.name === "Error" && typeof code === "string") return code;
-    return error.constructor.name === "Error" ? error.name : error.constructor.name;
-  }
-  return typeof error;
-}
-
-function errorMessageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

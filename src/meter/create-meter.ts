@@ -152,6 +152,7 @@ type PendingInput = RecordInput & {
   instrumentationCalls?: CapturedCall[];
   budgetReservation?: BudgetReservation;
   estimate?: TrackInfo["estimate"];
+  secrets?: TrackInfo["secrets"];
 };
 
 const SINK_BATCH_SIZE = 1000;
@@ -638,6 +639,7 @@ class RecordingMeter implements Meter {
     inlineAttributes: true,
     outerAttribution: undefined,
     defaultAttribution: undefined,
+    secrets: undefined,
   };
 
   private enrich(input: PendingInput): UsageEvent {
@@ -647,6 +649,7 @@ class RecordingMeter implements Meter {
     const options = this.normalizeOptions;
     options.nowMs = this.now();
     options.outerAttribution = input.context;
+    options.secrets = input.secrets;
     const { event, problems } = normalizeUsageEvent(input, options);
     this.health.recorded += 1;
     if (problems.length > 0) {
@@ -750,6 +753,7 @@ const HIDDEN_INPUT_FIELDS = new Set([
   "instrumentationCalls",
   "budgetReservation",
   "estimate",
+  "secrets",
 ]);
 
 const DEFAULT_BATCH_WINDOW_MS = 10;

@@ -4,16 +4,24 @@
  * once per key, so a sink that fails on every call does not flood the log.
  */
 
+import { inspect } from "node:util";
+import { escapeControlCharacters } from "../usage/control-characters.ts";
+import { redactSecrets } from "../usage/redact-secrets.ts";
+
 export type DiagnosticLevel = "debug" | "info" | "warn" | "error";
 
 export type DiagnosticsLogger = (level: DiagnosticLevel, message: string, detail?: unknown) => void;
 
-/** Writes to stderr with an `[llmeter]` prefix; debug messages only when `LLMETER_DEBUG` is set. */
+/**
+ * Writes to stderr with an `[llmeter]` prefix; debug messages only when `LLMETER_DEBUG` is set.
+ * A message or detail can quote what an application or provider sent (a model name, an
+ * exporter's error with its URL): secrets are redacted and control characters shown escaped.
+ */
 export const consoleDiagnostics: DiagnosticsLogger = (level, message, detail) => {
   if (level === "debug" && !process.env.LLMETER_DEBUG) return;
-  const line = `[llmeter] ${level}: ${message}`;
-  if (detail === undefined) console.error(line);
-  else console.error(line, detail);
+  let line = `[llmeter] ${level}: ${message}`;
+  if (detail !== undefined) line += ` ${typeof detail === "string" ? detail : inspect(detail)}`;
+  console.error(escapeControlCharacters(redactSecrets(line)));
 };
 
 /** Drops everything. */

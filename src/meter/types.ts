@@ -44,6 +44,11 @@ export interface TrackInfo extends AttributionInput, RequestDetails {
    * Without it the call is reserved at the budgets' default output tokens.
    */
   estimate?: CallEstimate | (() => CallEstimate);
+  /**
+   * Secrets the call was made with (the client's API key): removed from the event's error message
+   * and attributes whatever their shape, on top of the known key formats. Never stored.
+   */
+  secrets?: readonly string[];
 }
 
 /** `meter.budgets`: the standing of the meter's budgets, read from the ledger. */

@@ -1,5 +1,6 @@
 import { randomFillSync } from "node:crypto";
 import { formatIsoTimestamp } from "./iso-timestamp.ts";
+import { redactSecrets } from "./redact-secrets.ts";
 import {
   type AttributeValue,
   type Attribution,
@@ -90,6 +91,8 @@ export interface NormalizeOptions {
   outerAttribution?: Attribution;
   /** Attribution under `outerAttribution`: fills what both leave undefined. */
   defaultAttribution?: Attribution;
+  /** Secrets the caller knows of (the client's API key): removed from free text whatever their shape. */
+  secrets?: readonly string[] | undefined;
 }
 
 /**
@@ -145,7 +148,7 @@ export function normalizeUsageEvent(
     }
     if (value === undefined || value === null) continue;
     if (fieldKind === "timestamp") timestamp = value;
-    else normalizeField(target, field, fieldKind, value, problems);
+    else normalizeField(target, field, fieldKind, value, problems, options.secrets);
   }
   if (outerAttribution !== undefined || defaultAttribution !== undefined) {
     for (const field of ATTRIBUTION_FIELDS) {
@@ -153,7 +156,7 @@ export function normalizeUsageEvent(
       const outer = outerAttribution?.[field];
       const value = outer !== undefined ? outer : defaultAttribution?.[field];
       if (value !== undefined && value !== null)
-        normalizeField(target, field, "string", value, problems);
+        normalizeField(target, field, "string", value, problems, undefined);
     }
   }
   if (mergeAttributes) {
@@ -169,7 +172,7 @@ export function normalizeUsageEvent(
             ...(ownAttributes as object | undefined),
           };
     if (merged !== undefined && merged !== null)
-      normalizeField(target, "attributes", "attributes", merged, problems);
+      normalizeField(target, "attributes", "attributes", merged, problems, options.secrets);
   }
 
   event.kind ??= "llm";
@@ -194,16 +197,22 @@ function normalizeField(
   fieldKind: FieldKind,
   value: unknown,
   problems: string[],
+  secrets: readonly string[] | undefined,
 ): void {
   switch (fieldKind) {
     case "string":
       if (typeof value !== "string") {
         problems.push(`${field}: expected a string, got ${typeof value}; dropped`);
-      } else if (value.length > (field === "errorMessage" ? MAX_TEXT_LENGTH : MAX_STRING_LENGTH)) {
-        const limit = field === "errorMessage" ? MAX_TEXT_LENGTH : MAX_STRING_LENGTH;
-        problems.push(`${field}: longer than ${limit} characters; truncated`);
-        target[field] = value.slice(0, limit);
-      } else if (value.length > 0) {
+        break;
+      }
+      normalizeString(target, field, value, problems, secrets);
+      break;
+    case "httpStatus":
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 100 || value > 599) {
+        problems.push(
+          `${field}: expected an HTTP status from 100 to 599, got ${shown(value)}; dropped`,
+        );
+      } else {
         target[field] = value;
       }
       break;
@@ -281,7 +290,7 @@ function normalizeField(
       }
       break;
     case "attributes": {
-      const attributes = cleanAttributes(value, problems);
+      const attributes = cleanAttributes(value, problems, secrets);
       if (attributes !== undefined) target.attributes = attributes;
       break;
     }
@@ -293,8 +302,39 @@ function normalizeField(
   }
 }
 
+/** Free text that can carry what a provider echoed: redacted before it is kept. */
+const FREE_TEXT_FIELDS: ReadonlySet<string> = new Set([
+  "errorMessage",
+  "errorType",
+  "providerErrorType",
+  "errorCode",
+]);
+
+/**
+ * Keeps a string field, truncated to its limit. Free text is redacted first (a key cut in half
+ * by the truncation would no longer be recognised); a text far beyond the limit is cut to four
+ * times the limit before that, so the redaction's work stays bounded.
+ */
+function normalizeString(
+  target: Record<string, unknown>,
+  field: string,
+  value: string,
+  problems: string[],
+  secrets: readonly string[] | undefined,
+): void {
+  const limit = field === "errorMessage" ? MAX_TEXT_LENGTH : MAX_STRING_LENGTH;
+  let text = value;
+  if (FREE_TEXT_FIELDS.has(field)) text = redactSecrets(text.slice(0, 4 * limit), secrets);
+  if (value.length > limit) {
+    problems.push(`${field}: longer than ${limit} characters; truncated`);
+    text = text.slice(0, limit);
+  }
+  if (text.length > 0) target[field] = text;
+}
+
 type FieldKind =
   | "string"
+  | "httpStatus"
   | "count"
   | "measure"
   | "signedNumber"
@@ -315,6 +355,7 @@ const FIELD_KINDS = new Map<string, FieldKind>([
   ...SIGNED_NUMBER_FIELDS.map((field) => [field, "signedNumber"] as const),
   ...CODE_LIST_FIELDS.map((field) => [field, "codeList"] as const),
   ["serverPort", "port"],
+  ["httpStatus", "httpStatus"],
   ["timestamp", "timestamp"],
   ["kind", "kind"],
   ["priceSource", "priceSource"],
@@ -427,6 +468,7 @@ function repairConsistency(event: UsageEvent, problems: string[]): void {
 function cleanAttributes(
   value: unknown,
   problems: string[],
+  secrets: readonly string[] | undefined,
 ): Record<string, AttributeValue> | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "object" || Array.isArray(value)) {
@@ -450,7 +492,9 @@ function cleanAttributes(
     }
     const item = (value as Record<string, unknown>)[key];
     if (typeof item === "string") {
-      result[key] = item.length > MAX_TEXT_LENGTH ? item.slice(0, MAX_TEXT_LENGTH) : item;
+      // Attribute values are free text too (a URL, an upstream error): redacted like messages.
+      const text = redactSecrets(item.slice(0, 4 * MAX_TEXT_LENGTH), secrets);
+      result[key] = text.length > MAX_TEXT_LENGTH ? text.slice(0, MAX_TEXT_LENGTH) : text;
       if (item.length > MAX_TEXT_LENGTH) problems.push(`attributes.${key}: truncated`);
     } else if (typeof item === "boolean" || (typeof item === "number" && Number.isFinite(item))) {
       result[key] = item;

@@ -81,8 +81,19 @@ export interface UsageEvent {
   requestChoiceCount?: number;
 
   success: boolean;
+  /** The error's class or code name (`AuthenticationError`, `ECONNRESET`): low-cardinality, for grouping. */
   errorType?: string;
+  /**
+   * The error's message with every secret replaced by `[REDACTED]` (API keys, tokens, URL
+   * credentials, the client's own key): providers echo keys in their errors. See docs/decisions/0019.
+   */
   errorMessage?: string;
+  /** The provider's own error type (`invalid_request_error`, `authentication_error`). */
+  providerErrorType?: string;
+  /** The provider's error code (OpenAI `invalid_api_key`, Gemini `INVALID_ARGUMENT`). */
+  errorCode?: string;
+  /** The HTTP status of the failed response (401, 429, ...). */
+  httpStatus?: number;
 
   tenantId?: string;
   userId?: string;
@@ -200,6 +211,8 @@ export const STRING_FIELDS = [
   "serverAddress",
   "errorType",
   "errorMessage",
+  "providerErrorType",
+  "errorCode",
   "tenantId",
   "userId",
   "sessionId",

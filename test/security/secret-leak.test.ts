@@ -2,7 +2,7 @@
 // SDKs against the loopback mock provider, plain and streamed calls) with the SQLite ledger and
 // OpenTelemetry on; then every output is searched for them: the ledger files on disk, the events
 // the sinks received, diagnostics, console output, spans, logs, metrics and the CLI exports.
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
@@ -24,6 +24,7 @@ import {
   installContextManager,
   type OtelTestKit,
 } from "../otel/otel-test-kit.ts";
+import { captureConsole, findIn, folderFiles } from "./leak-search.ts";
 
 const SECRET_PROMPT = "PROMPT-CANARY-7f3a9c1e the launch code is swordfish";
 const SECRET_KEY = "sk-KEYCANARY-91b2d4e6f8a0c2e4";
@@ -37,27 +38,17 @@ let removeContextManager: () => void;
 let meter: Meter;
 const events: UsageEvent[] = [];
 const diagnostics: string[] = [];
-const consoleLines: string[] = [];
+let consoleLines: string[] = [];
 
 function findCanaries(where: string, text: string): string[] {
-  return CANARIES.filter((canary) => text.includes(canary)).map(
-    (canary) => `${canary} in ${where}`,
-  );
+  return findIn(CANARIES, where, text);
 }
 
 beforeAll(async () => {
   removeContextManager = installContextManager();
   kit = createOtelTestKit();
   mock = await startMockProvider({ chunks: 4 });
-  for (const method of ["log", "info", "warn", "error", "debug"] as const) {
-    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      consoleLines.push(
-        args
-          .map((arg) => (typeof arg === "string" ? arg : (JSON.stringify(arg) ?? String(arg))))
-          .join(" "),
-      );
-    });
-  }
+  consoleLines = captureConsole();
   meter = createMeter({
     ledger: ledgerPath,
     configContext: { env: {}, cwd: folder },
@@ -180,12 +171,9 @@ describe("secrets never leave the application", () => {
   });
 
   it("are not in the ledger files on disk", () => {
-    const ledgerFolder = join(folder, "ledger");
-    const files = readdirSync(ledgerFolder);
-    expect(files).toContain("usage.db");
-    const found = files.flatMap((file) =>
-      findCanaries(file, readFileSync(join(ledgerFolder, file)).toString("latin1")),
-    );
+    const { names, text } = folderFiles(join(folder, "ledger"));
+    expect(names).toContain("usage.db");
+    const found = findCanaries("ledger files", text);
     expect(found).toEqual([]);
   });
 

@@ -18,6 +18,7 @@ export const CSV_COLUMNS: readonly (keyof UsageEvent)[] = [
   ...MEASURE_FIELDS,
   ...SIGNED_NUMBER_FIELDS,
   "serverPort",
+  "httpStatus",
   ...BOOLEAN_FIELDS,
   "priceSource",
   "costBreakdown",

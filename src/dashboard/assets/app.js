@@ -42,7 +42,16 @@ const USD_CENTS = usd(2);
 const USD_SMALL = usd(4);
 const INTEGER = new Intl.NumberFormat("en-US");
 const COMPACT = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
-const money = (value) => (value !== 0 && Math.abs(value) < 1 ? USD_SMALL : USD_CENTS).format(value);
+/**
+ * Below a tenth of a cent, two significant digits ($0.000020), as the CLI's `formatUsd` shows
+ * them: four decimals would read a real spend as $0.0000.
+ */
+const money = (value) => {
+  const magnitude = Math.abs(value);
+  if (value === 0 || magnitude >= 0.001)
+    return (magnitude < 1 && value !== 0 ? USD_SMALL : USD_CENTS).format(value);
+  return `$${value.toFixed(Math.min(12, Math.ceil(-Math.log10(magnitude)) + 1))}`;
+};
 /** Axis labels: as many decimals as the tick step needs, no more ($0.25, not $0.2500). */
 const axisMoney = (value, ticks) => {
   const step = ticks.length > 1 ? Math.abs(ticks[1] - ticks[0]) : Math.abs(value);

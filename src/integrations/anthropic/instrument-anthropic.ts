@@ -1,6 +1,7 @@
 import { estimateRequest } from "../../budgets/estimate-call.ts";
 import { getMeter } from "../../meter/global-meter.ts";
 import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
+import { clientSecrets } from "../shared/client-secrets.ts";
 import { patchMethod } from "../shared/patch-method.ts";
 import { rememberResponseId } from "../shared/remember-response-id.ts";
 import {
@@ -58,6 +59,8 @@ interface ClientSettings {
   aliases: Record<string, string> | undefined;
   /** `server.address`/`server.port` of the client's base URL, parsed once. */
   server: ServerEndpoint;
+  /** The client's configured credentials, removed from error messages whatever their shape. */
+  secrets: () => readonly string[] | undefined;
 }
 
 /**
@@ -80,6 +83,7 @@ export function instrumentAnthropic<C extends AnthropicClientLike>(
     provider: options.provider ?? "anthropic",
     aliases: options.modelAliases,
     server: serverFromBaseUrl((client as { baseURL?: string }).baseURL),
+    secrets: clientSecrets(client),
   };
   patchMethod(client.messages, "create", (original) => wrapCreate(original, settings));
   patchMethod((client as { beta?: { messages?: object } }).beta?.messages, "create", (original) =>
@@ -115,6 +119,8 @@ function wrapCreate(
         estimate: () => estimateRequest(body as Record<string, unknown>),
       };
       assignDefined(info, settings.server);
+      const secrets = settings.secrets();
+      if (secrets !== undefined) info.secrets = secrets;
       assignDefined(info, {
         requestMaxTokens: finiteNumber(body.max_tokens),
         requestTemperature: finiteNumber(body.temperature),

@@ -1,6 +1,7 @@
 import { estimateRequest } from "../../budgets/estimate-call.ts";
 import { getMeter } from "../../meter/global-meter.ts";
 import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
+import { clientSecrets } from "../shared/client-secrets.ts";
 import { patchMethod } from "../shared/patch-method.ts";
 import { rememberResponseId } from "../shared/remember-response-id.ts";
 import {
@@ -65,6 +66,8 @@ interface ClientSettings {
   region: string | undefined;
   /** `server.address`/`server.port` of the client's endpoint, read once. */
   server: ServerEndpoint;
+  /** The client's configured credentials, removed from error messages whatever their shape. */
+  secrets: () => readonly string[] | undefined;
 }
 
 type Method = (this: unknown, ...args: never[]) => unknown;
@@ -90,6 +93,7 @@ export function instrumentGoogleGenAI<C extends GoogleGenAIClientLike>(
     aliases: options.modelAliases,
     region: location,
     server: serverFromBaseUrl(clientBaseUrl(client)),
+    secrets: clientSecrets(client),
   };
   const models = client.models;
   patchMethod(models, "generateContent", (original) => wrapGenerate(original, settings));
@@ -116,6 +120,8 @@ function trackInfo(
   };
   if (settings.region !== undefined) info.region = settings.region;
   assignDefined(info, settings.server);
+  const secrets = settings.secrets();
+  if (secrets !== undefined) info.secrets = secrets;
   const config = params.config;
   if (kind === "llm" && config !== null && typeof config === "object") {
     assignDefined(info, {

@@ -1,6 +1,7 @@
 import { estimateRequest } from "../../budgets/estimate-call.ts";
 import { getMeter } from "../../meter/global-meter.ts";
 import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
+import { clientSecrets } from "../shared/client-secrets.ts";
 import { detectProviderFromBaseUrl, isInstanceOfClassNamed } from "../shared/detect-provider.ts";
 import { patchMethod } from "../shared/patch-method.ts";
 import { rememberResponseId } from "../shared/remember-response-id.ts";
@@ -79,6 +80,8 @@ interface ClientSettings {
   injectStreamUsage: boolean;
   /** `server.address`/`server.port` of the client's base URL, parsed once. */
   server: ServerEndpoint;
+  /** The client's configured credentials, removed from error messages whatever their shape. */
+  secrets: () => readonly string[] | undefined;
 }
 
 /**
@@ -108,6 +111,7 @@ export function instrumentOpenAI<C extends OpenAIClientLike>(
       (client as { deploymentName?: string }).deploymentName ?? deploymentFromBaseUrl(baseUrl),
     injectStreamUsage: options.injectStreamUsage ?? true,
     server: serverFromBaseUrl(baseUrl),
+    secrets: clientSecrets(client),
   };
   patchMethod(client.chat?.completions, "create", (original) =>
     wrapCreate(original, settings, "chat"),
@@ -196,6 +200,8 @@ function trackInfo(
   const server = settings.server;
   if (server.serverAddress !== undefined) info.serverAddress = server.serverAddress;
   if (server.serverPort !== undefined) info.serverPort = server.serverPort;
+  const secrets = settings.secrets();
+  if (secrets !== undefined) info.secrets = secrets;
   if (operation === "embeddings") return info;
   // Field by field rather than through a details object: this runs on every call. Absent values
   // stay absent keys. `max_completion_tokens` replaced `max_tokens` on chat; the Responses API
