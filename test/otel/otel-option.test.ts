@@ -250,7 +250,7 @@ describe("otel with an endpoint: llmeter's own OTLP export", () => {
         diagnostics: (_level, message) => reports.push(message),
       });
       expect(meter.track({ provider: "openai", model: "gpt-4o" }, () => 42)).toBe(42);
-      await expect(meter.shutdown()).resolves.toBeUndefined();
+      await expect(meter.shutdown()).resolves.toEqual({ lostByLedger: 0 });
       expect(http.requests.some((request) => request.path === "/v1/traces")).toBe(true);
       expect(meter.getStats().totalRequests).toBe(1);
       // Reported through the meter's own diagnostics, not thrown.
