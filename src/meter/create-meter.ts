@@ -280,10 +280,10 @@ class RecordingMeter implements Meter {
       this.ledger = ledger;
       this.stopHooks.push(
         registerExitFlush({
-          sync: () => {
+          sync: (final) => {
             this.drain();
             // The process is ending: what cannot be written now never will be. Count it.
-            if (!ledger.flushSync()) ledger.abandonPending();
+            if (!ledger.flushSync() && final) ledger.abandonPending();
           },
           async: () => this.flush(),
           hasPending: () => this.pending.length > 0 || ledger.pending > 0,

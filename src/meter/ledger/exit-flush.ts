@@ -9,7 +9,8 @@
  * flushes and leaves the decision to the application.
  */
 
-type SyncFlush = () => void;
+/** `final`: the process ends right after this call, so what cannot be written now is lost. */
+type SyncFlush = (final: boolean) => void;
 type AsyncFlush = () => Promise<void>;
 
 interface Flusher {
@@ -23,10 +24,10 @@ const flushers = new Set<Flusher>();
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 let installed = false;
 
-function flushAllSync(): void {
+function flushAllSync(final: boolean): void {
   for (const flusher of flushers) {
     try {
-      flusher.sync();
+      flusher.sync(final);
     } catch {
       // Exiting: nothing can be reported reliably, and the next flusher must still run.
     }
@@ -34,7 +35,7 @@ function flushAllSync(): void {
 }
 
 function onExit(): void {
-  flushAllSync();
+  flushAllSync(true);
 }
 
 /** Consecutive `beforeExit` flushes that left events behind, per flusher. */
@@ -61,8 +62,10 @@ function onBeforeExit(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  flushAllSync();
-  if (process.listenerCount(signal) === 1) {
+  // With the application's own handler the process may go on: nothing is given up yet.
+  const ours = process.listenerCount(signal) === 1;
+  flushAllSync(ours);
+  if (ours) {
     process.removeListener(signal, onSignal);
     process.kill(process.pid, signal);
   }
