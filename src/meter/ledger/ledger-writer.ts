@@ -222,7 +222,11 @@ export class LedgerWriter {
         this.recordFailure(error);
         const retry =
           store.appendSync !== undefined
-            ? this.writeInPieces(batch, (events) => void store.appendSync?.(events))
+            ? this.writeInPieces(
+                batch,
+                (events) =>
+                  void store.appendSync?.(events, { busyTimeoutMs: BACKGROUND_BUSY_TIMEOUT_MS }),
+              )
             : await this.writeInPiecesAsync(batch, (events) => store.append(events));
         this.requeue(batch.length, retry);
         if (retry.length > 0) {
