@@ -27,7 +27,10 @@ async function listeningPort(child: ReturnType<typeof startApp>): Promise<number
 }
 
 async function serveTwoTenants(env: Record<string, string>) {
-  const server = startApp(["--import", AUTO_ENTRY, "http-server.mjs"], { MOCK_URL: mock.url, ...env });
+  const server = startApp(["--import", AUTO_ENTRY, "http-server.mjs"], {
+    MOCK_URL: mock.url,
+    ...env,
+  });
   const done = finished(server);
   const port = await listeningPort(server);
   const ask = (tenant: string, model: string, delay: number, header = "x-tenant-id") =>
