@@ -89,6 +89,18 @@ describe("llmeter/auto never records a call twice", () => {
   });
 });
 
+describe("opting a client out", () => {
+  it("a client built inside withoutAutoInstrumentation is not recorded; the next one is", async () => {
+    const db = join(folder.path, "opt-out.db");
+    const run = await runApp(["--import", AUTO_ENTRY, "opt-out.mjs"], {
+      MOCK_URL: mock.url,
+      LLMETER_DB: db,
+    });
+    expect(run.stderr).toBe("");
+    expect(ledgerRows(db).map((row) => row.model)).toEqual(["gpt-4o-mini"]);
+  });
+});
+
 describe("LLMETER_ENABLED=false", () => {
   it("patches nothing and loads no hook module", async () => {
     const run = await runApp(["--require", AUTO_ENTRY, "disabled-check.cjs"], {
