@@ -17,8 +17,14 @@ export function installModuleHooks(): void {
   const modules = SDK_PATCHES.map((patch) => patch.module);
   const byModule = new Map(SDK_PATCHES.map((patch) => [patch.module, patch]));
 
-  // In-thread hooks where Node runs them correctly; the loader thread otherwise.
-  if (supportsSyncHooks()) registerSyncHooks({ include: modules });
+  // In-thread hooks where Node runs them correctly; the loader thread otherwise. Not for
+  // `node -e`/`-p` (NODE_OPTIONS reaches those too): Node 24 then loads the eval's own builtins
+  // through the synchronous hooks and fails (ENOENT 'module'), so eval code is covered by the
+  // require() hook alone.
+  const evaluating = typeof (process as { _eval?: unknown })._eval === "string";
+  if (evaluating) {
+    // Nothing: require-in-the-middle below patches what eval code require()s.
+  } else if (supportsSyncHooks()) registerSyncHooks({ include: modules });
   else
     registerAsyncHooks("import-in-the-middle/hook.mjs", import.meta.url, {
       data: { include: modules },

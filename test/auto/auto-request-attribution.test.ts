@@ -33,12 +33,16 @@ async function serveTwoTenants(env: Record<string, string>) {
   });
   const done = finished(server);
   const port = await listeningPort(server);
-  const ask = (tenant: string, model: string, delay: number, header = "x-tenant-id") =>
-    fetch(`http://127.0.0.1:${port}/?model=${model}&delay=${delay}`, {
-      headers: { [header]: tenant, "x-user-id": `${tenant}-user` },
-    }).then((response) => response.text());
+  const ask = (model: string, delay: number, headers: Record<string, string>) =>
+    fetch(`http://127.0.0.1:${port}/?model=${model}&delay=${delay}`, { headers }).then((response) =>
+      response.text(),
+    );
   // The first request's call starts after the second one's: they overlap while both are served.
-  const answers = await Promise.all([ask("acme", "gpt-4o-mini", 100), ask("globex", "gpt-4o", 0)]);
+  const answers = await Promise.all([
+    ask("gpt-4o-mini", 100, { "x-tenant-id": "acme", "x-user-id": "acme-user" }),
+    // The second tenant arrives as OpenTelemetry baggage only; its header-less user too.
+    ask("gpt-4o", 0, { baggage: "x-tenant-id=globex,x-user-id=globex-user;p=1" }),
+  ]);
   await fetch(`http://127.0.0.1:${port}/stop`).then((response) => response.text());
   const run = await done;
   return { answers, run };

@@ -54,6 +54,26 @@ describe.each([
   });
 });
 
+describe("llmeter/auto under node -e (NODE_OPTIONS reaches those too)", () => {
+  it.each(["--import", "--require"])(
+    "%s: the eval code runs and its require()d client is recorded",
+    async (flag) => {
+      const db = join(folder.path, `eval${flag}.db`);
+      const code = `const { OpenAI } = require("openai");
+new OpenAI({ apiKey: "test", baseURL: process.env.MOCK_URL + "/v1" }).chat.completions
+  .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] })
+  .then((chat) => console.log(chat.usage.total_tokens));`;
+      const run = await runApp([flag, AUTO_ENTRY, "-e", code], {
+        MOCK_URL: mock.url,
+        LLMETER_DB: db,
+      });
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toBe("22\n");
+      expect(ledgerRows(db).map((row) => [row.input_tokens, row.output_tokens])).toEqual([[6, 16]]);
+    },
+  );
+});
+
 describe("llmeter/auto never records a call twice", () => {
   it("a client the application also wraps with instrumentOpenAI gives one event", async () => {
     const db = join(folder.path, "explicit.db");
