@@ -20,7 +20,10 @@ const files = folders
       .filter((name) => name.endsWith(".bench.ts"))
       .map((name) => join(folder, name)),
   )
-  .filter((file) => only.length === 0 || only.some((filter) => file.includes(filter)))
+  // Matched against the path inside bench/, not the checkout's (a folder named wt-auto matched "auto").
+  .filter(
+    (file) => only.length === 0 || only.some((filter) => relative(root, file).includes(filter)),
+  )
   .sort();
 let failed = 0;
 for (const file of files) {

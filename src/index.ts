@@ -1,5 +1,6 @@
 // The core's public surface. Explicit named exports only: what is not listed here is internal.
 
+export { withoutAutoInstrumentation } from "./auto/without-auto-instrumentation.ts";
 export type {
   BudgetAlert,
   BudgetAlertCallback,
@@ -17,7 +18,6 @@ export {
 export type { MeterBudgets } from "./budgets/create-budget-manager.ts";
 export { type CallEstimate, estimateRequest } from "./budgets/estimate-call.ts";
 export { createLedgerBudgetsSource } from "./budgets/ledger-budgets-source.ts";
-
 export type { OtelSetting, OtelSettingValue, OtlpProtocolName } from "./config/otel-setting.ts";
 export { ConfigError, type ResolvedConfig, resolveConfig } from "./config/resolve-config.ts";
 export { type LlmeterConfig, SETTINGS } from "./config/settings.ts";

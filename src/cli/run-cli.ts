@@ -9,6 +9,7 @@ import { registerReportCommand } from "./commands/report.ts";
 import { registerUsageCommand } from "./commands/usage.ts";
 import { terminalContext } from "./format/terminal-output.ts";
 import { openLedgerStore } from "./open-ledger-store.ts";
+import { PassThroughExit } from "./pass-through-exit.ts";
 
 function packageVersion(): string {
   const packageJson = JSON.parse(
@@ -46,16 +47,18 @@ export async function createProgram(
   registerBudgetCommand(program, context);
   const command = argv?.find((argument) => !argument.startsWith("-"));
   if (command === undefined || !LIGHT_COMMANDS.has(command)) {
-    const [demo, mockProvider, prices, serve] = await Promise.all([
+    const [demo, mockProvider, prices, serve, run] = await Promise.all([
       import("./commands/demo.ts"),
       import("./commands/mock-provider.ts"),
       import("./commands/prices.ts"),
       import("./commands/serve.ts"),
+      import("./commands/run.ts"),
     ]);
     demo.registerDemoCommand(program);
     mockProvider.registerMockProviderCommand(program);
     prices.registerPricesCommand(program, context);
     serve.registerServeCommand(program, context);
+    run.registerRunCommand(program, context);
   }
   return program;
 }
@@ -79,6 +82,7 @@ export async function runCli(
     await program.parseAsync(argv, { from: "user" });
     return EXIT_OK;
   } catch (error) {
+    if (PassThroughExit.isInstance(error)) return error.exitCode;
     if (error instanceof CommanderError) {
       // Help and version "errors" are successes; everything else commander raises is bad usage.
       if (error.code === "commander.helpDisplayed" || error.code === "commander.version")

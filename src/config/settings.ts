@@ -81,6 +81,45 @@ function parseBudgets(value: unknown): unknown[] | undefined {
   return parsed;
 }
 
+/** Attribution field to the (lower-case) name of the request header that carries it. */
+export type AttributionHeaders = Partial<Record<"tenantId" | "userId" | "sessionId", string>>;
+
+const DEFAULT_ATTRIBUTION_HEADERS: AttributionHeaders = {
+  tenantId: "x-tenant-id",
+  userId: "x-user-id",
+  sessionId: "x-session-id",
+};
+const ATTRIBUTION_HEADER_FIELDS = ["tenantId", "userId", "sessionId"] as const;
+
+// An object (file or JSON env) or "field=header,field=header" (env); header names compare lower-case.
+function parseAttributionHeaders(value: unknown): AttributionHeaders {
+  if (value === "off" || value === false) return {};
+  let parsed = value;
+  if (typeof value === "string") {
+    const text = value.trim();
+    parsed = text.startsWith("{")
+      ? JSON.parse(text)
+      : Object.fromEntries(
+          text.split(",").map((pair) => pair.split("=").map((part) => part.trim())),
+        );
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new Error(
+      `expected {"tenantId":"x-tenant-id"} or "tenantId=x-tenant-id", got ${JSON.stringify(value)}`,
+    );
+  const result: AttributionHeaders = {};
+  for (const [field, header] of Object.entries(parsed)) {
+    if (!(ATTRIBUTION_HEADER_FIELDS as readonly string[]).includes(field))
+      throw new Error(
+        `unknown attribution field ${JSON.stringify(field)}; use ${ATTRIBUTION_HEADER_FIELDS.join(", ")}`,
+      );
+    if (typeof header !== "string" || header.trim() === "")
+      throw new Error(`expected a header name for ${field}, got ${JSON.stringify(header)}`);
+    result[field as keyof AttributionHeaders] = header.trim().toLowerCase();
+  }
+  return result;
+}
+
 export const SETTINGS = {
   enabled: {
     env: "LLMETER_ENABLED",
@@ -164,6 +203,20 @@ export const SETTINGS = {
     defaultValue: undefined as OtelSettingValue | undefined,
     parse: parseOtelSetting,
   } satisfies SettingSpec<OtelSettingValue | undefined>,
+  attributionHeaders: {
+    env: "LLMETER_ATTRIBUTION_HEADERS",
+    description:
+      'Under llmeter/auto: incoming HTTP request headers read as the attribution of every call made while serving the request, as {"tenantId":"x-tenant-id","userId":"x-user-id","sessionId":"x-session-id"} (the default) or "tenantId=x-org,userId=x-user"; "off" reads none. See docs/auto.md.',
+    defaultValue: DEFAULT_ATTRIBUTION_HEADERS,
+    parse: parseAttributionHeaders,
+  } satisfies SettingSpec<AttributionHeaders>,
+  session: {
+    env: "LLMETER_SESSION",
+    description:
+      "Under llmeter/auto: the session id every call of the process carries (llmeter run sets it for the run).",
+    defaultValue: undefined as string | undefined,
+    parse: parseOptionalString,
+  } satisfies SettingSpec<string | undefined>,
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;

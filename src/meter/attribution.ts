@@ -12,11 +12,25 @@ const ATTRIBUTION_FIELDS = new Set([
   "organizationId",
 ]);
 
-const storage = new AsyncLocalStorage<Attribution>();
+// On globalThis under a versioned key, like the global meter: a second copy of llmeter (one loaded
+// by llmeter/auto beside the application's) must read the attribution the other one set.
+const STORAGE_KEY = Symbol.for("llmeter.attribution-storage.v1");
+const holder = globalThis as { [STORAGE_KEY]?: AsyncLocalStorage<Attribution> };
+holder[STORAGE_KEY] ??= new AsyncLocalStorage<Attribution>();
+const storage = holder[STORAGE_KEY];
 
 /** The attribution active here, or undefined outside any `withAttribution`. */
 export function currentAttribution(): Attribution | undefined {
   return storage.getStore();
+}
+
+/**
+ * Makes `attribution` the one active for the rest of the current synchronous run and everything it
+ * starts. For hooks that see the start of a unit of work but cannot wrap it in a function (an HTTP
+ * request seen on a diagnostics channel); code that can should use `withAttribution`.
+ */
+export function enterAttribution(attribution: Attribution | undefined): void {
+  storage.enterWith(attribution as Attribution);
 }
 
 /**

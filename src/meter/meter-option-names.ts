@@ -44,6 +44,10 @@ const OPTION_FOR_SETTING: { readonly [K in Exclude<SettingName, keyof MeterOptio
     'a price file is the "prices" setting (LLMETER_PRICES or .llmeter/config.json); the option "pricing" takes a price book',
   captureContent:
     'it is a setting, not an option: set LLMETER_CAPTURE_CONTENT or "captureContent" in .llmeter/config.json',
+  attributionHeaders:
+    "it is a setting of llmeter/auto (LLMETER_ATTRIBUTION_HEADERS); in code, use withAttribution() in your request handler",
+  session:
+    'the option is "attributes": createMeter({ attributes: { sessionId: "nightly-batch" } })',
 };
 
 /**

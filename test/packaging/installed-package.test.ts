@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMockProvider } from "../../src/testing/index.ts";
 
 const run = promisify(execFile);
 const repository = join(import.meta.dirname, "..", "..");
@@ -47,11 +48,16 @@ interface Outcome {
   stderr: string;
 }
 
-async function execute(file: string, args: string[], cwd = app): Promise<Outcome> {
+async function execute(
+  file: string,
+  args: string[],
+  cwd = app,
+  env: Record<string, string> = {},
+): Promise<Outcome> {
   try {
     const { stdout, stderr } = await run(file, args, {
       cwd,
-      env: { ...process.env, NO_COLOR: "1", LLMETER_CONFIG: "none", CI: undefined },
+      env: { ...process.env, NO_COLOR: "1", LLMETER_CONFIG: "none", CI: undefined, ...env },
       maxBuffer: 16 * 1024 * 1024,
     });
     return { code: 0, stdout, stderr };
@@ -344,6 +350,22 @@ describe("installed alone, with no optional peer", () => {
     }
   });
 
+  it("llmeter/auto starts in an app with no SDK installed, from --import and --require", async () => {
+    for (const flag of ["--import", "--require"]) {
+      const outcome = await execute(
+        node,
+        [flag, "llmeter/auto", "-e", "console.log('app ran')"],
+        app,
+        {
+          LLMETER_DB: join(app, "auto-alone.db"),
+        },
+      );
+      expect(outcome.code, `${flag}: ${outcome.stderr}`).toBe(0);
+      expect(outcome.stdout).toBe("app ran\n");
+      expect(outcome.stderr).toBe("");
+    }
+  });
+
   it("the core's types compile without @types/node, in CommonJS and ESM apps", async () => {
     expect(existsSync(join(app, "node_modules", "@types", "node"))).toBe(false);
     for (const kind of ["commonjs", "esm"] as const) {
@@ -448,6 +470,46 @@ main();
       };
       expect(recorded.map(([provider]) => provider)).toEqual(["openai", "anthropic", "google"]);
       expect(recorded.map(([, input, output]) => [input, output])).toEqual(reported);
+    }
+  });
+
+  it("records the plain SDK clients of an unchanged app under llmeter/auto and llmeter run", async () => {
+    // The same app the auto tests run from the repository: it knows nothing of llmeter.
+    const fixtures = join(repository, "test", "auto", "fixtures");
+    for (const name of ["sdk-calls.mjs", "sdk-calls.cjs"])
+      writeFileSync(join(app, name), readFileSync(join(fixtures, name)));
+    const mock = await startMockProvider();
+    try {
+      const ways: Array<[string, string[]]> = [
+        ["--import", [node, "--import", "llmeter/auto", "sdk-calls.mjs"]],
+        ["--require", [node, "--require", "llmeter/auto", "sdk-calls.cjs"]],
+        [
+          "llmeter run",
+          [node, join(app, "node_modules", ".bin", "llmeter"), "run", "--", node, "sdk-calls.mjs"],
+        ],
+      ];
+      for (const [way, [file, ...args]] of ways) {
+        const db = join(app, `auto-${way.replace(/\W/g, "")}.db`);
+        const outcome = await execute(file as string, args, app, {
+          MOCK_URL: mock.url,
+          LLMETER_DB: db,
+        });
+        expect(outcome.code, `${way}: ${outcome.stderr}`).toBe(0);
+        expect(outcome.stdout, way).toContain("gemini stream");
+        const shown = await llmeter("usage", "show", "--db", db, "--json");
+        expect(shown.code, shown.stderr).toBe(0);
+        const totals = (
+          JSON.parse(shown.stdout) as {
+            totals: { totalRequests: number; totalInputTokens: number; streamingRequests: number };
+          }
+        ).totals;
+        // Two calls per SDK (plain and streamed), each recorded once with the provider's usage.
+        expect(totals.totalRequests, way).toBe(6);
+        expect(totals.streamingRequests, way).toBe(3);
+        expect(totals.totalInputTokens, way).toBeGreaterThan(0);
+      }
+    } finally {
+      await mock.close();
     }
   });
 
