@@ -70,4 +70,14 @@ describe("llmeter run -- <command>", () => {
     expect(run.code).toBe(code);
     expect((JSON.parse(run.stdout) as RunReport).totals.totalRequests).toBe(1);
   });
+
+  it("keeps a key on the command line out of the session name, the ledger and the report", async () => {
+    const db = join(folder.path, "secret-argument.db");
+    const key = "sk-proj-Abcdefghijklmnopqrstuvwxyz0123456789";
+    const run = await llmeterRun(db, ["call-then-exit.mjs", "0", "--api-key", key]);
+    expect(run.code).toBe(0);
+    const [row] = ledgerRows(db);
+    expect(row?.session_id).toMatch(/call-then-exit\.mjs 0 --api-key \[REDACTED\] @ /);
+    expect(run.stdout).not.toContain(key);
+  });
 });

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { redactSecrets } from "../../usage/redact-secrets.ts";
 import { buildUsageReport } from "../build-usage-report.ts";
 import { type CliContext, writeOut } from "../cli-context.ts";
 import { layoutFor, toJsonText } from "../format/text-layout.ts";
@@ -60,7 +61,8 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     )
     .action(async (command: string[], flags: { db?: string; json?: boolean }) => {
       const startedAt = new Date(context.now()).toISOString();
-      const session = `${command.join(" ")} @ ${startedAt}`;
+      // The session names the command, and a command line can carry a key (`--api-key sk-...`).
+      const session = `${redactSecrets(command.join(" "))} @ ${startedAt}`;
       const env: NodeJS.ProcessEnv = {
         ...context.env,
         NODE_OPTIONS: withAutoImport(context.env.NODE_OPTIONS, autoEntry()),
