@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
+import { type MockProvider, startMockProvider } from "../../src/testing/index.ts";
 
 export const FIXTURES = fileURLToPath(new URL("./fixtures/", import.meta.url));
 /** llmeter/auto from the source: Node 24 runs the .ts files as they are. */
@@ -72,4 +74,24 @@ export function ledgerRows(path: string): LedgerRow[] {
 export function temporaryFolder(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), "llmeter-auto-"));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** The loopback mock provider and a scratch folder for one test file, both gone after it. */
+export function mockAndFolder(): { readonly mock: MockProvider; readonly folder: string } {
+  const folder = temporaryFolder();
+  let mock: MockProvider | undefined;
+  beforeAll(async () => {
+    mock = await startMockProvider();
+  });
+  afterAll(async () => {
+    await mock?.close();
+    folder.remove();
+  });
+  return {
+    get mock() {
+      if (mock === undefined) throw new Error("the mock provider starts in beforeAll");
+      return mock;
+    },
+    folder: folder.path,
+  };
 }

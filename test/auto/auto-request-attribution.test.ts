@@ -1,18 +1,8 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MockProvider, startMockProvider } from "../../src/testing/index.ts";
-import { AUTO_ENTRY, finished, ledgerRows, startApp, temporaryFolder } from "./auto-harness.ts";
+import { describe, expect, it } from "vitest";
+import { AUTO_ENTRY, finished, ledgerRows, mockAndFolder, startApp } from "./auto-harness.ts";
 
-let mock: MockProvider;
-const folder = temporaryFolder();
-
-beforeAll(async () => {
-  mock = await startMockProvider();
-});
-afterAll(async () => {
-  await mock.close();
-  folder.remove();
-});
+const setup = mockAndFolder();
 
 async function listeningPort(child: ReturnType<typeof startApp>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -28,7 +18,7 @@ async function listeningPort(child: ReturnType<typeof startApp>): Promise<number
 
 async function serveTwoTenants(env: Record<string, string>) {
   const server = startApp(["--import", AUTO_ENTRY, "http-server.mjs"], {
-    MOCK_URL: mock.url,
+    MOCK_URL: setup.mock.url,
     ...env,
   });
   const done = finished(server);
@@ -50,7 +40,7 @@ async function serveTwoTenants(env: Record<string, string>) {
 
 describe("llmeter/auto attributes calls to the HTTP request being served", () => {
   it("two concurrent requests with different x-tenant-id: each call carries its own tenant", async () => {
-    const db = join(folder.path, "tenants.db");
+    const db = join(setup.folder, "tenants.db");
     const { answers, run } = await serveTwoTenants({ LLMETER_DB: db });
     expect(run.stderr).toBe("");
     expect(answers).toEqual(["22", "22"]);
@@ -62,7 +52,7 @@ describe("llmeter/auto attributes calls to the HTTP request being served", () =>
   });
 
   it("reads the header names the settings give", async () => {
-    const db = join(folder.path, "custom-header.db");
+    const db = join(setup.folder, "custom-header.db");
     await serveTwoTenants({ LLMETER_DB: db, LLMETER_ATTRIBUTION_HEADERS: "tenantId=x-user-id" });
     expect(ledgerRows(db).map((row) => [row.model, row.tenant_id])).toEqual([
       ["gpt-4o", "globex-user"],

@@ -1,7 +1,6 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MockProvider, startMockProvider } from "../../src/testing/index.ts";
-import { AUTO_ENTRY, ledgerRows, runApp, temporaryFolder } from "./auto-harness.ts";
+import { describe, expect, it } from "vitest";
+import { AUTO_ENTRY, ledgerRows, mockAndFolder, runApp } from "./auto-harness.ts";
 
 // The mock's deterministic reply to "Say hello": 6 prompt tokens, 16 completion tokens, for each provider.
 const EXPECTED_CALLS = [
@@ -13,25 +12,19 @@ const EXPECTED_CALLS = [
   { provider: "google", model: "gemini-2.0-flash", streaming: 1 },
 ].map((call) => ({ ...call, input_tokens: 6, output_tokens: 16 }));
 
-let mock: MockProvider;
-const folder = temporaryFolder();
-
-beforeAll(async () => {
-  mock = await startMockProvider();
-});
-afterAll(async () => {
-  await mock.close();
-  folder.remove();
-});
+const setup = mockAndFolder();
 
 describe.each([
   { system: "ESM", app: "sdk-calls.mjs", flag: "--import" },
   { system: "CommonJS", app: "sdk-calls.cjs", flag: "--require" },
 ])("llmeter/auto in a $system app ($flag)", ({ app, flag, system }) => {
   it("records each plain and streamed call once with the provider's usage, and leaves the output alone", async () => {
-    const db = join(folder.path, `${system}.db`);
-    const plain = await runApp([app], { MOCK_URL: mock.url, LLMETER_DB: db });
-    const metered = await runApp([flag, AUTO_ENTRY, app], { MOCK_URL: mock.url, LLMETER_DB: db });
+    const db = join(setup.folder, `${system}.db`);
+    const plain = await runApp([app], { MOCK_URL: setup.mock.url, LLMETER_DB: db });
+    const metered = await runApp([flag, AUTO_ENTRY, app], {
+      MOCK_URL: setup.mock.url,
+      LLMETER_DB: db,
+    });
     expect(metered.stderr).toBe("");
     expect(metered.code).toBe(0);
     expect(metered.stdout).toBe(plain.stdout);
@@ -43,9 +36,9 @@ describe.each([
   });
 
   it("through NODE_OPTIONS too", async () => {
-    const db = join(folder.path, `${system}-node-options.db`);
+    const db = join(setup.folder, `${system}-node-options.db`);
     const run = await runApp([app], {
-      MOCK_URL: mock.url,
+      MOCK_URL: setup.mock.url,
       LLMETER_DB: db,
       NODE_OPTIONS: `${flag}=${AUTO_ENTRY}`,
     });
@@ -58,13 +51,13 @@ describe("llmeter/auto under node -e (NODE_OPTIONS reaches those too)", () => {
   it.each(["--import", "--require"])(
     "%s: the eval code runs and its require()d client is recorded",
     async (flag) => {
-      const db = join(folder.path, `eval${flag}.db`);
+      const db = join(setup.folder, `eval${flag}.db`);
       const code = `const { OpenAI } = require("openai");
 new OpenAI({ apiKey: "test", baseURL: process.env.MOCK_URL + "/v1" }).chat.completions
   .create({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hello" }] })
   .then((chat) => console.log(chat.usage.total_tokens));`;
       const run = await runApp([flag, AUTO_ENTRY, "-e", code], {
-        MOCK_URL: mock.url,
+        MOCK_URL: setup.mock.url,
         LLMETER_DB: db,
       });
       expect(run.stderr).toBe("");
@@ -76,9 +69,9 @@ new OpenAI({ apiKey: "test", baseURL: process.env.MOCK_URL + "/v1" }).chat.compl
 
 describe("llmeter/auto never records a call twice", () => {
   it("a client the application also wraps with instrumentOpenAI gives one event", async () => {
-    const db = join(folder.path, "explicit.db");
+    const db = join(setup.folder, "explicit.db");
     const run = await runApp(["--import", AUTO_ENTRY, "explicit-instrument.mjs"], {
-      MOCK_URL: mock.url,
+      MOCK_URL: setup.mock.url,
       LLMETER_DB: db,
     });
     expect(run.stderr).toBe("");
@@ -86,9 +79,9 @@ describe("llmeter/auto never records a call twice", () => {
   });
 
   it("a LangChain ChatOpenAI call gives one event", async () => {
-    const db = join(folder.path, "langchain.db");
+    const db = join(setup.folder, "langchain.db");
     const run = await runApp(["--import", AUTO_ENTRY, "langchain-chat.mjs"], {
-      MOCK_URL: mock.url,
+      MOCK_URL: setup.mock.url,
       LLMETER_DB: db,
     });
     expect(run.stderr).toBe("");
@@ -99,9 +92,9 @@ describe("llmeter/auto never records a call twice", () => {
   });
 
   it("loaded twice (NODE_OPTIONS and --import), it still records once", async () => {
-    const db = join(folder.path, "twice.db");
+    const db = join(setup.folder, "twice.db");
     await runApp(["--import", AUTO_ENTRY, "explicit-instrument.mjs"], {
-      MOCK_URL: mock.url,
+      MOCK_URL: setup.mock.url,
       LLMETER_DB: db,
       NODE_OPTIONS: `--require=${AUTO_ENTRY}`,
     });
@@ -111,9 +104,9 @@ describe("llmeter/auto never records a call twice", () => {
 
 describe("opting a client out", () => {
   it("a client built inside withoutAutoInstrumentation is not recorded; the next one is", async () => {
-    const db = join(folder.path, "opt-out.db");
+    const db = join(setup.folder, "opt-out.db");
     const run = await runApp(["--import", AUTO_ENTRY, "opt-out.mjs"], {
-      MOCK_URL: mock.url,
+      MOCK_URL: setup.mock.url,
       LLMETER_DB: db,
     });
     expect(run.stderr).toBe("");
@@ -134,7 +127,7 @@ describe("LLMETER_ENABLED=false", () => {
   });
 
   it("the same check sees the patch when enabled (so the check can fail)", async () => {
-    const db = join(folder.path, "enabled-check.db");
+    const db = join(setup.folder, "enabled-check.db");
     const run = await runApp(["--require", AUTO_ENTRY, "disabled-check.cjs"], { LLMETER_DB: db });
     const seen = JSON.parse(run.stdout);
     expect(seen.createPatched).toBe(true);

@@ -1,21 +1,11 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type MockProvider, startMockProvider } from "../../src/testing/index.ts";
-import { ledgerRows, runApp, temporaryFolder } from "./auto-harness.ts";
+import { describe, expect, it } from "vitest";
+import { ledgerRows, mockAndFolder, runApp } from "./auto-harness.ts";
 
 const CLI = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 
-let mock: MockProvider;
-const folder = temporaryFolder();
-
-beforeAll(async () => {
-  mock = await startMockProvider();
-});
-afterAll(async () => {
-  await mock.close();
-  folder.remove();
-});
+const setup = mockAndFolder();
 
 interface RunReport {
   schemaVersion: number;
@@ -25,7 +15,7 @@ interface RunReport {
 
 function llmeterRun(db: string, command: string[], env: Record<string, string> = {}) {
   return runApp([CLI, "run", "--json", "--", process.execPath, ...command], {
-    MOCK_URL: mock.url,
+    MOCK_URL: setup.mock.url,
     LLMETER_DB: db,
     ...env,
   });
@@ -35,8 +25,8 @@ describe("llmeter run -- <command>", () => {
   it.each(["sdk-calls.mjs", "sdk-calls.cjs"])(
     "meters %s without changes, in one session named after the command, and reports it",
     async (app) => {
-      const db = join(folder.path, `${app}.db`);
-      const plain = await runApp([app], { MOCK_URL: mock.url });
+      const db = join(setup.folder, `${app}.db`);
+      const plain = await runApp([app], { MOCK_URL: setup.mock.url });
       const run = await llmeterRun(db, [app]);
       expect(run.code).toBe(0);
       // The application's own output comes first, unchanged; the report follows.
@@ -64,7 +54,7 @@ describe("llmeter run -- <command>", () => {
     { end: "1", code: 1 },
     { end: "SIGKILL", code: 137 },
   ])("passes the exit code through ($end gives $code) and still reports", async ({ end, code }) => {
-    const db = join(folder.path, `exit-${end}.db`);
+    const db = join(setup.folder, `exit-${end}.db`);
     // Written at once: a process killed with SIGKILL gets no chance to flush.
     const run = await llmeterRun(db, ["call-then-exit.mjs", end], { LLMETER_SYNC_WRITES: "true" });
     expect(run.code).toBe(code);
@@ -72,7 +62,7 @@ describe("llmeter run -- <command>", () => {
   });
 
   it("keeps a key on the command line out of the session name, the ledger and the report", async () => {
-    const db = join(folder.path, "secret-argument.db");
+    const db = join(setup.folder, "secret-argument.db");
     const key = "sk-proj-Abcdefghijklmnopqrstuvwxyz0123456789";
     const run = await llmeterRun(db, ["call-then-exit.mjs", "0", "--api-key", key]);
     expect(run.code).toBe(0);
