@@ -3,15 +3,17 @@ import { type CliOutput, writeOut } from "../cli-context.ts";
 import { csvCell } from "./event-csv.ts";
 
 /**
- * The columns of the FOCUS export, in order: FOCUS 1.2's columns plus the 1.3 provider columns
- * (ServiceProviderName, HostProviderName), then llmeter's `x_` extensions. See docs/finops.md.
+ * The columns of the FOCUS export, in order: every column of FOCUS 1.2
+ * (https://github.com/FinOps-Open-Cost-and-Usage-Spec/FOCUS_Spec/tree/v1.2/specification/columns),
+ * the provider columns of FOCUS 1.3 (ServiceProviderName, HostProviderName), then llmeter's `x_`
+ * extensions. BillingAccountType, a Conditional column that must not be null where present, is
+ * left out: it applies to providers with several kinds of billing account. See docs/finops.md.
  */
 export const FOCUS_COLUMNS = [
   "AvailabilityZone",
   "BilledCost",
   "BillingAccountId",
   "BillingAccountName",
-  "BillingAccountType",
   "BillingCurrency",
   "BillingPeriodEnd",
   "BillingPeriodStart",
@@ -75,24 +77,39 @@ export const FOCUS_COLUMNS = [
 
 type FocusColumn = (typeof FOCUS_COLUMNS)[number];
 
-// Token-priced charge kinds and the event field that counts their tokens. Any other key of
-// costBreakdown (tool fees, images, requests...) is exported generically with its own unit.
-const TOKEN_QUANTITY: Record<string, (event: UsageEvent) => number | undefined> = {
-  input: (event) =>
-    event.inputTokens === undefined
-      ? undefined
-      : Math.max(
-          0,
-          event.inputTokens - (event.cacheReadTokens ?? 0) - (event.cacheWriteTokens ?? 0),
-        ),
-  cacheRead: (event) => event.cacheReadTokens,
-  cacheWrite: (event) => event.cacheWriteTokens,
-  output: (event) =>
-    event.outputTokens === undefined
-      ? undefined
-      : Math.max(0, event.outputTokens - (event.reasoningTokens ?? 0)),
-  reasoning: (event) => event.reasoningTokens,
-};
+// Token-priced charge kinds and the tokens each one priced. A part of the prompt (cache reads,
+// cache writes) or of the output (reasoning) is taken out of input or output only when the
+// breakdown prices it apart: reasoning billed at the output rate is in the output row's tokens.
+// Any other key of costBreakdown (tool fees, images, requests...) is exported with its own unit.
+type Breakdown = NonNullable<UsageEvent["costBreakdown"]>;
+
+// The cacheWrite part prices every written token: the 5-minute and 1-hour ones and any others.
+function cacheWriteTokens(event: UsageEvent): number {
+  const timed = (event.cacheWrite5mTokens ?? 0) + (event.cacheWrite1hTokens ?? 0);
+  return Math.max(event.cacheWriteTokens ?? 0, timed);
+}
+const TOKEN_QUANTITY: Record<string, (event: UsageEvent, parts: Breakdown) => number | undefined> =
+  {
+    input: (event, parts) =>
+      event.inputTokens === undefined
+        ? undefined
+        : Math.max(
+            0,
+            event.inputTokens -
+              (parts.cacheRead === undefined ? 0 : (event.cacheReadTokens ?? 0)) -
+              (parts.cacheWrite === undefined ? 0 : cacheWriteTokens(event)),
+          ),
+    cacheRead: (event) => event.cacheReadTokens,
+    cacheWrite: (event) => cacheWriteTokens(event),
+    output: (event, parts) =>
+      event.outputTokens === undefined
+        ? undefined
+        : Math.max(
+            0,
+            event.outputTokens - (parts.reasoning === undefined ? 0 : (event.reasoningTokens ?? 0)),
+          ),
+    reasoning: (event) => event.reasoningTokens,
+  };
 
 // The share of a cost that no breakdown key explains (imported or provider-reported totals).
 const UNEXPLAINED_KIND = "other";
@@ -245,11 +262,12 @@ function chargeParts(event: UsageEvent): [string, number, number | undefined][] 
   const total = Math.round((event.costUsd ?? 0) * 1e9);
   const parts: [string, number, number | undefined][] = [];
   let explained = 0;
-  for (const [kind, usd] of Object.entries(event.costBreakdown ?? {})) {
+  const breakdown = event.costBreakdown ?? {};
+  for (const [kind, usd] of Object.entries(breakdown)) {
     if (typeof usd !== "number") continue;
     const nano = Math.round(usd * 1e9);
     explained += nano;
-    parts.push([kind, nano, TOKEN_QUANTITY[kind]?.(event)]);
+    parts.push([kind, nano, TOKEN_QUANTITY[kind]?.(event, breakdown)]);
   }
   // Whatever the breakdown leaves out (none, or a provider-reported total) stays in the export,
   // so the file adds up to the ledger.
@@ -320,7 +338,8 @@ function focusRow(group: Group): string {
     ServiceSubcategory: "Generative AI",
     SkuId: `${group.provider}/${group.model}`,
     SkuMeter: group.kind,
-    SkuPriceDetails: { provider: group.provider, model: group.model, chargeKind: group.kind },
+    // FOCUS 1.2: keys that are not FOCUS-defined properties MUST begin with "x_".
+    SkuPriceDetails: { x_Provider: group.provider, x_Model: group.model, x_ChargeKind: group.kind },
     SkuPriceId: sku,
     Tags: {},
     x_ChargeKind: group.kind,
