@@ -7,10 +7,11 @@ import { formatInteger } from "../format/numbers.ts";
 import { withLedger } from "../open-ledger.ts";
 import { writeFileAtomically } from "../transfer/atomic-file.ts";
 import { exportEvents, type FileExportFormat } from "../transfer/export-events.ts";
+import { exportFocus, type FocusExportResult } from "../transfer/focus-export.ts";
 import { createProgress } from "../transfer/progress.ts";
 import { addQueryOptions, type QueryFlags, resolveQuery } from "../usage-query.ts";
 
-const FORMATS = ["json", "jsonl", "csv", "otlp"] as const;
+const FORMATS = ["json", "jsonl", "csv", "otlp", "focus"] as const;
 
 interface ExportFlags extends QueryFlags {
   format: string;
@@ -22,7 +23,7 @@ interface ExportFlags extends QueryFlags {
 // Events sent per exportOtlp call: bounded memory on large ledgers, and a progress step.
 const OTLP_BATCH = 5000;
 
-/** `llmeter usage export`: events to a JSON, JSONL or CSV file (or stdout), or to OTLP. */
+/** `llmeter usage export`: events to a JSON, JSONL, CSV or FOCUS file (or stdout), or to OTLP. */
 export function registerUsageExportCommand(usage: Command, context: CliContext): void {
   const command = usage
     .command("export")
@@ -37,7 +38,7 @@ export function registerUsageExportCommand(usage: Command, context: CliContext):
     .option("--protocol <protocol>", "OTLP protocol: http/protobuf (default), http/json or grpc")
     .addHelpText(
       "after",
-      "\nExamples:\n  llmeter usage export --format jsonl --output usage.jsonl\n  llmeter usage export --format csv --period 7d > last-week.csv\n  llmeter usage export --format otlp --endpoint http://127.0.0.1:4318 --period 7d",
+      "\nExamples:\n  llmeter usage export --format jsonl --output usage.jsonl\n  llmeter usage export --format csv --period 7d > last-week.csv\n  llmeter usage export --format focus --period 30d --output focus.csv   (FinOps FOCUS 1.2, docs/finops.md)\n  llmeter usage export --format otlp --endpoint http://127.0.0.1:4318 --period 7d",
     )
     .action(async (flags: ExportFlags) => {
       if (!(FORMATS as readonly string[]).includes(flags.format))
@@ -50,6 +51,10 @@ export function registerUsageExportCommand(usage: Command, context: CliContext):
       }
       if (flags.endpoint !== undefined || flags.protocol !== undefined)
         throw new CliUsageError("--endpoint and --protocol only apply to --format otlp.");
+      if (flags.format === "focus") {
+        await exportToFocus(flags, context);
+        return;
+      }
       const format = flags.format as FileExportFormat;
       await withLedger(flags, context, { create: false }, async (store) => {
         const query = await resolveQuery(flags, context, store);
@@ -78,6 +83,36 @@ export function registerUsageExportCommand(usage: Command, context: CliContext):
         );
       });
     });
+}
+
+/** `--format focus`: FinOps FOCUS cost rows (CSV) to stdout or, atomically, to `--output`. */
+async function exportToFocus(flags: ExportFlags, context: CliContext): Promise<void> {
+  await withLedger(flags, context, { create: false }, async (store) => {
+    const query = await resolveQuery(flags, context, store);
+    const progress = createProgress(context.stderr, "Exporting", context.now);
+    let result: FocusExportResult;
+    const path = flags.output === undefined ? undefined : resolve(context.cwd, flags.output);
+    if (path === undefined)
+      result = await exportFocus(store.events(query.filter), context.stdout, progress.tick);
+    else {
+      let written: FocusExportResult | undefined;
+      await writeFileAtomically(path, async (output) => {
+        written = await exportFocus(store.events(query.filter), output, progress.tick);
+      });
+      result = written as FocusExportResult;
+    }
+    progress.done();
+    const target = path === undefined ? "" : ` to ${path}`;
+    // Said every time: a FOCUS cost cannot be empty, so calls without a price are not in the file.
+    const unpriced =
+      result.unpriced === 0
+        ? ""
+        : ` ${formatInteger(result.unpriced)} unpriced ${result.unpriced === 1 ? "event was" : "events were"} left out (no cost to report; see "llmeter usage show").`;
+    await writeOut(
+      context.stderr,
+      `Exported ${formatInteger(result.rows)} FOCUS rows from ${formatInteger(result.events)} events${target}.${unpriced}\n`,
+    );
+  });
 }
 
 /** `--format otlp`: the events as spans and log records to a collector, in batches. */
