@@ -39,6 +39,7 @@ for (let done = 0; done < TOTAL_EVENTS; done += BATCH) {
       id: `evt-${index.toString().padStart(8, "0")}`,
       timestamp: new Date(ms).toISOString(),
       kind: "llm",
+      operation: "chat",
       provider,
       model,
       success: true,

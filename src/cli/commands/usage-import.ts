@@ -107,11 +107,9 @@ export function registerUsageImportCommand(usage: Command, context: CliContext):
       await withLedger(flags, context, { create: true }, async (store, location) => {
         const progress = createProgress(context.stderr, "Importing", context.now);
         let added = 0;
-        let unpriced = 0;
         let batch: UsageEvent[] = [];
         for await (const record of readImportFile(path, format, { undatedTimeMs, priceBook })) {
           if (record.event === undefined) continue;
-          if (record.event.costUsd === undefined) unpriced += 1;
           batch.push(record.event);
           if (batch.length === BATCH_SIZE) {
             added += await store.append(batch);
@@ -129,11 +127,6 @@ export function registerUsageImportCommand(usage: Command, context: CliContext):
           context.stdout,
           `Imported ${formatInteger(added)} events into ${location}${already > 0 ? ` (${formatInteger(already)} already there, skipped)` : ""}${bad.length > 0 ? ` (${formatInteger(bad.length)} invalid skipped)` : ""}.\n`,
         );
-        if (unpriced > 0)
-          await writeOut(
-            context.stderr,
-            `${formatInteger(unpriced)} ${unpriced === 1 ? "event has" : "events have"} no cost${priceBook === undefined ? " (--keep-costs); run llmeter reprice to price them" : " and no known price; add their models to a price file (docs/pricing.md), then run llmeter reprice"}.\n`,
-          );
       });
     });
 }
