@@ -59,6 +59,7 @@ export async function createProgram(
     prices.registerPricesCommand(program, context);
     serve.registerServeCommand(program, context);
     run.registerRunCommand(program, context);
+    (await import("./commands/reprice.ts")).registerRepriceCommand(program, context);
   }
   return program;
 }

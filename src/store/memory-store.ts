@@ -60,6 +60,16 @@ export function createMemoryStore(): UsageStore {
       }
       return deleted;
     },
+    async updateCosts(events) {
+      let found = 0;
+      for (const event of events) {
+        const stored = eventsById.get(event.id);
+        if (stored === undefined || stored.timestamp !== event.timestamp) continue;
+        eventsById.set(event.id, event);
+        found += 1;
+      }
+      return found;
+    },
     async *events(filter = {}) {
       const list = [...selected(filter)];
       list.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));

@@ -48,6 +48,15 @@ export interface UsageStore {
    * process exit, when asynchronous work no longer runs. Same contract as `append`.
    */
   appendSync?(events: readonly UsageEvent[], options?: { busyTimeoutMs?: number }): number;
+  /**
+   * Rewrites the cost of stored events, found by id and timestamp: `events` are events read from
+   * the store with new cost fields (`costUsd`, `costBreakdown`, `priceSource`, `priceEntryId`,
+   * `catalogVersion`, `repricedAt`); the cost column and the non-column fields are written from
+   * them, the other columns are left alone. Rollups follow in the same transaction. Resolves with
+   * how many events were found.
+   * Used by `llmeter reprice`.
+   */
+  updateCosts?(events: readonly UsageEvent[]): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -111,6 +111,8 @@ export interface UsageEvent {
   /** The price entry that matched, and the catalog version it came from. */
   priceEntryId?: string;
   catalogVersion?: string;
+  /** ISO 8601 time `llmeter reprice` last changed this event's cost; absent when never repriced. */
+  repricedAt?: string;
 }
 
 export type UsageKind = "llm" | "embedding" | "ocr" | "other";
@@ -220,6 +222,7 @@ export const STRING_FIELDS = [
   "organizationId",
   "priceEntryId",
   "catalogVersion",
+  "repricedAt",
 ] as const satisfies readonly (keyof UsageEvent)[];
 
 export const BOOLEAN_FIELDS = [

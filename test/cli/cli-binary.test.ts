@@ -47,7 +47,8 @@ beforeAll(() => ensureBuilt(), 120_000);
 
 beforeEach(async () => {
   cwd = mkdtempSync(join(tmpdir(), "llmeter-cli-"));
-  const imported = await run("usage", "import", seedFile());
+  // The fixture is a ledger as recorded, unpriced events included: imported as it is.
+  const imported = await run("usage", "import", seedFile(), "--keep-costs");
   expect(imported.stderr).toBe("");
   expect(imported.code).toBe(0);
   expect(imported.stdout).toContain(`Imported ${SEED_EVENTS.length} events`);
@@ -184,7 +185,7 @@ describe("export, clear and import", () => {
       expect((await run("usage", "clear", "--all", "--yes")).code).toBe(0);
       const empty = await runJson("usage", "show", "--tz", "UTC");
       expect(empty.totals.totalRequests).toBe(0);
-      const imported = await run("usage", "import", `all.${format}`);
+      const imported = await run("usage", "import", `all.${format}`, "--keep-costs");
       expect(imported.stdout).toContain(`Imported ${SEED_EVENTS.length} events`);
       expect(await runJson("usage", "show", "--tz", "UTC", "--by", "session")).toEqual(before);
       // Every field comes back, not just the summed ones.

@@ -33,7 +33,7 @@ const UNIT_LABELS: Record<keyof UnitPrices, string> = {
 };
 
 // The book the CLI prices with: the bundled catalog plus the user's price file (`prices` setting).
-function priceBookFor(context: PricesContext, pricesFile: string | undefined): PriceBook {
+export function priceBookFor(context: PricesContext, pricesFile: string | undefined): PriceBook {
   const { values } = resolveConfig(pricesFile === undefined ? {} : { prices: pricesFile }, {
     env: context.env,
     cwd: context.cwd,

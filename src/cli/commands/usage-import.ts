@@ -21,6 +21,8 @@ interface ImportFlags {
   format?: string;
   skipInvalid?: boolean;
   defaultTime?: string;
+  keepCosts?: boolean;
+  prices?: string;
 }
 
 /**
@@ -28,7 +30,8 @@ interface ImportFlags {
  * (unless `--skip-invalid`). Events already in the ledger (same id, and in SQLite same time) are
  * skipped, so importing a file twice is harmless. Events without an id get one from their content;
  * events without a timestamp get `--default-time`, else the earliest timestamp in the file
- * (decision 0022): the same file always gives the same events.
+ * (decision 0022): the same file always gives the same events. Events without a cost are priced
+ * from the catalog and price file, as the meter would have, unless `--keep-costs` (decision 0034).
  */
 export function registerUsageImportCommand(usage: Command, context: CliContext): void {
   const command = usage
@@ -42,9 +45,14 @@ export function registerUsageImportCommand(usage: Command, context: CliContext):
       "--default-time <time>",
       "time of events without a timestamp (default: the earliest timestamp in the file)",
     )
+    .option(
+      "--keep-costs",
+      "store events without a cost unpriced (default: price them from the catalog and price file)",
+    )
+    .option("--prices <file>", "a custom price file (default: the prices setting, LLMETER_PRICES)")
     .addHelpText(
       "after",
-      "\nExamples:\n  llmeter usage import usage.jsonl\n  llmeter usage import old.json --skip-invalid\n  llmeter usage import undated.jsonl --default-time 2026-11-01T00:00:00Z",
+      "\nExamples:\n  llmeter usage import usage.jsonl\n  llmeter usage import tokens-only.jsonl --keep-costs\n  llmeter usage import old.json --skip-invalid\n  llmeter usage import undated.jsonl --default-time 2026-11-01T00:00:00Z",
     )
     .action(async (file: string, flags: ImportFlags) => {
       const path = resolve(context.cwd, file);
@@ -91,11 +99,16 @@ export function registerUsageImportCommand(usage: Command, context: CliContext):
           `${formatInteger(undated)} ${undated === 1 ? "event has" : "events have"} no timestamp: recorded at ${new Date(undatedTimeMs).toISOString()} (${defaultTimeMs === undefined ? "the earliest time in the file; --default-time to choose another" : "--default-time"}).\n`,
         );
 
+      // Loaded only here: the catalog is the heavy part of the CLI (see LIGHT_COMMANDS).
+      const priceBook =
+        flags.keepCosts === true
+          ? undefined
+          : (await import("./prices.ts")).priceBookFor(context, flags.prices);
       await withLedger(flags, context, { create: true }, async (store, location) => {
         const progress = createProgress(context.stderr, "Importing", context.now);
         let added = 0;
         let batch: UsageEvent[] = [];
-        for await (const record of readImportFile(path, format, { undatedTimeMs })) {
+        for await (const record of readImportFile(path, format, { undatedTimeMs, priceBook })) {
           if (record.event === undefined) continue;
           batch.push(record.event);
           if (batch.length === BATCH_SIZE) {

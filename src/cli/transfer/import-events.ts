@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { stripByteOrderMark } from "../../config/strip-byte-order-mark.ts";
+import type { PriceBook } from "../../pricing/price-book.ts";
 import { normalizeUsageEvent } from "../../usage/normalize-usage-event.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
 import { contentId } from "./content-id.ts";
@@ -47,6 +48,27 @@ export interface ImportFillOptions {
    * (decision 0022) and reads the file again with it.
    */
   undatedTimeMs?: number;
+  /**
+   * Prices events the file gives no cost, as the meter would have (decision 0034). Events with a
+   * cost keep it: it is the cost of record.
+   */
+  priceBook?: PriceBook;
+}
+
+// The meter's enrichment, for a call recorded elsewhere: cost, breakdown and provenance.
+function priceMissingCost(event: UsageEvent, book: PriceBook): UsageEvent {
+  if (event.costUsd !== undefined || event.priceSource === "provider") return event;
+  const priced = book.priceEvent(event);
+  if (priced === null) return event;
+  const result: UsageEvent = {
+    ...event,
+    costUsd: priced.costUsd,
+    costBreakdown: priced.breakdown,
+    priceSource: priced.source,
+  };
+  if (priced.entryId !== undefined) result.priceEntryId = priced.entryId;
+  if (priced.catalogVersion !== undefined) result.catalogVersion = priced.catalogVersion;
+  return result;
 }
 
 function toRecord(where: string, value: unknown, fill: ImportFillOptions): ImportRecord {
@@ -67,7 +89,10 @@ function toRecord(where: string, value: unknown, fill: ImportFillOptions): Impor
   // values, unknown fields); filling a missing id or timestamp is silent, so that is allowed.
   const { event, problems } = normalizeUsageEvent(input, { nowMs: fill.undatedTimeMs });
   if (problems.length > 0) return { where, problems };
-  return undated ? { where, event, problems, undated: true } : { where, event, problems };
+  const filled = fill.priceBook === undefined ? event : priceMissingCost(event, fill.priceBook);
+  return undated
+    ? { where, event: filled, problems, undated: true }
+    : { where, event: filled, problems };
 }
 
 /**

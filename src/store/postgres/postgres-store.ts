@@ -21,6 +21,7 @@ import {
   EVENT_COLUMN_LIST,
   type EventRow,
   eventFromRow,
+  rowFromEvent,
 } from "./event-columns.ts";
 import { DEFAULT_RETRY_POLICY, isTransientError, type RetryPolicy, withRetries } from "./retry.ts";
 import { migrate } from "./schema.ts";
@@ -386,6 +387,33 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
       await ready();
       const result = await run("delete events", () =>
         pool.query(`DELETE FROM ${table} WHERE ${where}`, params),
+      );
+      return result.rowCount ?? 0;
+    },
+
+    async updateCosts(events): Promise<number> {
+      if (events.length === 0) return 0;
+      await ready();
+      const ids: string[] = [];
+      const times: string[] = [];
+      const costs: (number | null)[] = [];
+      const extras: (string | null)[] = [];
+      for (const event of events) {
+        const row = rowFromEvent(event, ids.length);
+        ids.push(row.id as string);
+        times.push(row.ts as string);
+        costs.push((row.cost_usd as number | null) ?? null);
+        extras.push(row.extra === null ? null : JSON.stringify(row.extra));
+      }
+      // One statement per batch: the arrays are unnested into rows and joined on the key.
+      const result = await run("update event costs", () =>
+        pool.query(
+          `UPDATE ${table} AS e SET cost_usd = v.cost_usd, extra = v.extra
+             FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::jsonb[])
+               AS v (id, ts, cost_usd, extra)
+            WHERE e.id = v.id AND e.ts = v.ts`,
+          [ids, times, costs, extras],
+        ),
       );
       return result.rowCount ?? 0;
     },

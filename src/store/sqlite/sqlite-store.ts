@@ -4,6 +4,7 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { UsageFilter } from "../../stats/usage-stats.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
+import { extraFields } from "../extra-fields.ts";
 import type {
   AggregateQuery,
   AggregateResult,
@@ -15,7 +16,7 @@ import type {
 import { AGGREGATE_COLUMNS, aggregateRows } from "./aggregate-rows.ts";
 import { withBusyRetrySync } from "./busy-retry.ts";
 import { EventInserter } from "./event-inserter.ts";
-import { EVENT_COLUMNS, type EventRowArray, rowToEvent } from "./event-row.ts";
+import { EVENT_COLUMNS, type EventRowArray, rowToEvent, timestampMs } from "./event-row.ts";
 import { aggregateFromRollups, HOUR_MS, RollupWriter } from "./rollups.ts";
 import { migrate } from "./schema.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
@@ -117,6 +118,9 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
   const deleteSession = db.prepare("DELETE FROM sessions WHERE session_id = ?");
   const rebuildSession = db.prepare(
     `INSERT INTO sessions SELECT session_id, MIN(ts_ms), MAX(ts_ms) FROM events WHERE session_id = ? GROUP BY session_id`,
+  );
+  const updateCost = db.prepare(
+    "UPDATE events SET cost_usd = ?, extra = ? WHERE ts_ms = ? AND id = ?",
   );
   const useRollups = options.useRollups ?? true;
   let closed = false;
@@ -256,10 +260,39 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
     }
   }
 
+  // One transaction per call: the rows and the rollups of the hours they fall in change together.
+  function updateCostsSync(events: readonly UsageEvent[]): number {
+    assertOpen();
+    if (events.length === 0) return 0;
+    const rows = events.map((event) => {
+      const extra = extraFields(event);
+      return [
+        event.costUsd ?? null,
+        extra === undefined ? null : JSON.stringify(extra),
+        timestampMs(event.timestamp),
+        event.id,
+      ] as const;
+    });
+    return transaction(() => {
+      let found = 0;
+      const hours = new Set<number>();
+      for (const row of rows) {
+        if (Number(updateCost.run(...row).changes) === 0) continue;
+        found += 1;
+        hours.add(Math.floor(row[2] / HOUR_MS) * HOUR_MS);
+      }
+      rollups.rebuildHours(hours);
+      return found;
+    });
+  }
+
   const store: SqliteStore = {
     location: path,
     appendSync,
     sizeBytes,
+    async updateCosts(events) {
+      return updateCostsSync(events);
+    },
 
     async append(events) {
       return appendSync(events);
