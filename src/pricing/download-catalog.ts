@@ -59,8 +59,10 @@ export async function downloadCatalog(
     try {
       entries = loadPriceCatalog({ format: source.format, data, name: source.url });
     } catch (error) {
+      // The importers' messages start with the name given to them: the URL, already said here.
+      const reason = (error as Error).message.replace(`${source.url}: `, "");
       throw new PriceFileError(
-        `${source.url} is not a ${source.format} catalog: ${(error as Error).message}. Nothing was changed; check --url.`,
+        `${source.url} is not a ${source.format} catalog: ${reason}. Nothing was changed; check --url.`,
       );
     }
     if (entries.length === 0) {
