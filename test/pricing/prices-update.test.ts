@@ -204,7 +204,10 @@ describe("llmeter prices diff", () => {
     const cwd = await updated();
     const path = join(cwd, ".llmeter", "prices-catalog.json");
     const before = readFileSync(path, "utf8");
-    routes.set("/genai-next.json", GENAI.replace('"output_mtok":5}', '"output_mtok":6}'));
+    // Anthropic raises Claude Haiku 4.5's output price from $5 to $6.
+    const genai = JSON.parse(GENAI);
+    genai[0].models[1].prices.output_mtok = 6;
+    routes.set("/genai-next.json", JSON.stringify(genai));
     const litellm = JSON.parse(LITELLM);
     delete litellm["writer.palmyra-x5-v1:0"];
     routes.set("/litellm-next.json", JSON.stringify(litellm));
