@@ -8,7 +8,7 @@ import { ConfigError, type ConfigSource, resolveConfig } from "../config/resolve
 import type { SettingName } from "../config/settings.ts";
 import { createMeterOtel, type MeterOtel } from "../otel/meter-otel.ts";
 import { loadCustomPriceFile } from "../pricing/custom-prices.ts";
-import { fetchedEntries } from "../pricing/fetched-catalog.ts";
+import { fetchedPriceBookOptions } from "../pricing/fetched-catalog.ts";
 import { createPriceBook } from "../pricing/price-book.ts";
 import { aggregateEvents, matchesFilter } from "../stats/aggregate-events.ts";
 import { resolvePeriod } from "../stats/period.ts";
@@ -742,9 +742,9 @@ function defaultPricing(
     }
   }
   // Prices fetched by `llmeter prices update` sit between the price file and the bundled catalog.
-  let imported: ReturnType<typeof fetchedEntries>;
+  let fetched: ReturnType<typeof fetchedPriceBookOptions>;
   try {
-    imported = fetchedEntries(
+    fetched = fetchedPriceBookOptions(
       options.configContext?.env ?? process.env,
       options.configContext?.cwd ?? process.cwd(),
     );
@@ -753,7 +753,7 @@ function defaultPricing(
   }
   return createPriceBook({
     ...(custom === undefined ? {} : { customPrices: custom.entries }),
-    ...(imported === undefined ? {} : { imported }),
+    ...fetched,
     aliases: { ...custom?.aliases, ...options.modelAliases },
     ...(options.diagnostics === undefined ? {} : { diagnostics: options.diagnostics }),
   });

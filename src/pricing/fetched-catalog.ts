@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Environment } from "../config/environment.ts";
 import { CONFIG_FILE, configFilePath } from "../config/resolve-config.ts";
+import { CATALOG_VERSION } from "./catalog/index.ts";
 import { PriceFileError } from "./custom-prices.ts";
 import type { PriceEntry } from "./types.ts";
 
@@ -71,7 +72,15 @@ export function readFetchedCatalog(path: string): FetchedCatalog | undefined {
   return data as FetchedCatalog;
 }
 
-/** The fetched entries for `createPriceBook({ imported })`, or undefined when nothing was fetched. */
-export function fetchedEntries(env: Environment, cwd: string): PriceEntry[] | undefined {
-  return readFetchedCatalog(fetchedCatalogPath(env, cwd))?.entries;
+/**
+ * The `createPriceBook` options for the fetched catalog (its entries as the `imported` layer, and
+ * a catalog version naming both the bundled catalog and the fetch), or `{}` when nothing was fetched.
+ */
+export function fetchedPriceBookOptions(
+  env: Environment,
+  cwd: string,
+): { imported?: PriceEntry[]; catalogVersion?: string } {
+  const fetched = readFetchedCatalog(fetchedCatalogPath(env, cwd));
+  if (fetched === undefined) return {};
+  return { imported: fetched.entries, catalogVersion: `${CATALOG_VERSION}+${fetched.version}` };
 }

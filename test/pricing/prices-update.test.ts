@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMeter } from "../../src/meter/create-meter.ts";
+import { CATALOG_VERSION } from "../../src/pricing/catalog/index.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
 import { runInProcess } from "../cli/cli-harness.ts";
 
@@ -107,6 +108,8 @@ describe("llmeter prices update", () => {
       priceSource: "imported",
       priceEntryId: "bedrock/ai21.jamba-1-5-mini-v1:0",
     });
+    // The event names the fetch it was priced from.
+    expect(event?.catalogVersion).toBe(`${CATALOG_VERSION}+${stored.version}`);
     const shown = await prices(cwd, ["show", "ai21.jamba-1-5-mini-v1:0", "--provider", "bedrock"]);
     expect(shown.stdout).toContain("imported layer");
   });

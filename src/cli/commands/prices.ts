@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { resolveConfig } from "../../config/resolve-config.ts";
 import { pricesAt } from "../../pricing/calculate-cost.ts";
 import { loadCustomPriceFile } from "../../pricing/custom-prices.ts";
-import { fetchedEntries } from "../../pricing/fetched-catalog.ts";
+import { fetchedPriceBookOptions } from "../../pricing/fetched-catalog.ts";
 import { createPriceBook, type PriceBook } from "../../pricing/price-book.ts";
 import { type PriceEntry, UNIT_PRICE_KEYS, type UnitPrices } from "../../pricing/types.ts";
 import type { CliContext } from "../cli-context.ts";
@@ -44,8 +44,7 @@ function priceBookFor(context: PricesContext, pricesFile: string | undefined): P
     cwd: context.cwd,
   });
   const diagnostics = () => {};
-  const imported = fetchedEntries(context.env, context.cwd);
-  const fetched = imported === undefined ? {} : { imported };
+  const fetched = fetchedPriceBookOptions(context.env, context.cwd);
   if (values.prices === undefined) return createPriceBook({ ...fetched, diagnostics });
   const custom = loadCustomPriceFile(resolve(context.cwd, values.prices));
   return createPriceBook({
