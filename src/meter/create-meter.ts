@@ -8,6 +8,7 @@ import { ConfigError, type ConfigSource, resolveConfig } from "../config/resolve
 import type { SettingName } from "../config/settings.ts";
 import { createMeterOtel, type MeterOtel } from "../otel/meter-otel.ts";
 import { loadCustomPriceFile } from "../pricing/custom-prices.ts";
+import { fetchedPriceBookOptions } from "../pricing/fetched-catalog.ts";
 import { createPriceBook } from "../pricing/price-book.ts";
 import { aggregateEvents, matchesFilter } from "../stats/aggregate-events.ts";
 import { resolvePeriod } from "../stats/period.ts";
@@ -724,7 +725,7 @@ class RecordingMeter implements Meter {
   }
 }
 
-// The bundled catalog, the user's price file and aliases; a bad price file is a ConfigError.
+// The user's price file and aliases, the fetched catalog, the bundled catalog; a bad file is a ConfigError.
 function defaultPricing(
   options: MeterOptions,
   pricesFile: string | undefined,
@@ -740,8 +741,19 @@ function defaultPricing(
       throw new ConfigError((error as Error).message);
     }
   }
+  // Prices fetched by `llmeter prices update` sit between the price file and the bundled catalog.
+  let fetched: ReturnType<typeof fetchedPriceBookOptions>;
+  try {
+    fetched = fetchedPriceBookOptions(
+      options.configContext?.env ?? process.env,
+      options.configContext?.cwd ?? process.cwd(),
+    );
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   return createPriceBook({
     ...(custom === undefined ? {} : { customPrices: custom.entries }),
+    ...fetched,
     aliases: { ...custom?.aliases, ...options.modelAliases },
     ...(options.diagnostics === undefined ? {} : { diagnostics: options.diagnostics }),
   });

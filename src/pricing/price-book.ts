@@ -35,6 +35,8 @@ export interface PriceBookOptions {
   aliases?: Readonly<Record<string, string>>;
   /** Catalogs loaded from LiteLLM or genai-prices files (`loadPriceCatalog`); above the bundled layers. */
   imported?: readonly PriceEntry[];
+  /** The version recorded on priced events. Default: the bundled `CATALOG_VERSION`. */
+  catalogVersion?: string;
   /** Leave out the bundled catalog (only custom and imported prices). Default false. */
   bundled?: boolean;
   /** Where unknown models are reported, once each. Default: stderr. */
@@ -370,8 +372,9 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
     );
   }
 
+  const catalogVersion = options.catalogVersion ?? CATALOG_VERSION;
   return {
-    catalogVersion: CATALOG_VERSION,
+    catalogVersion,
     calculateCost(usage, options) {
       const at = options.at;
       const atIso = () => toIsoInstant(at === undefined ? Date.now() : at);
@@ -403,7 +406,7 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
           entryId: entry.id,
           source: sourceOf(entry),
           layer: entry.layer ?? "curated",
-          catalogVersion: CATALOG_VERSION,
+          catalogVersion,
           sourceUrl: entry.source,
           checkedAt: entry.checkedAt,
         },
@@ -440,7 +443,7 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
         breakdown: result.breakdown,
         source: sourceOf(result.entry),
         entryId: result.entry.id,
-        catalogVersion: CATALOG_VERSION,
+        catalogVersion,
       };
     },
     findEntry(model, provider) {

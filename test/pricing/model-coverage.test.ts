@@ -1,49 +1,31 @@
-// Every model id the installed provider SDKs name in their model unions must resolve to a price,
-// or be listed with a reason in docs/pricing-differences.json ("uncovered"). Same for the Gemini
-// and embedding models the providers' current docs list.
+// Every model id the installed provider SDKs name must be listed in docs/sdk-model-coverage.json
+// and resolve to a price, or be listed with a reason in docs/pricing-differences.json
+// ("uncovered"). Same for the current Gemini and embedding models the providers' docs list.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createPriceBook } from "../../src/pricing/price-book.ts";
+import { sdkModelIds, sdkVersion } from "./sdk-model-ids.ts";
 
-const require = createRequire(import.meta.url);
 const differences = JSON.parse(
   readFileSync(new URL("../../docs/pricing-differences.json", import.meta.url), "utf8"),
 ) as { uncovered: Array<{ provider: string; model: string; reason: string }> };
+const coverage = JSON.parse(
+  readFileSync(new URL("../../docs/sdk-model-coverage.json", import.meta.url), "utf8"),
+) as { sdks: Record<string, string>; models: Record<string, string[]> };
 
-// The packages' own directories (found from their main entry: not every package exports package.json).
-function packageFile(packageName: string, path: string): string {
-  let directory = dirname(require.resolve(packageName));
-  while (!directory.endsWith(join("node_modules", packageName))) directory = dirname(directory);
-  return readFileSync(join(directory, path), "utf8");
-}
+// The share of SDK-named ids the bundled catalog prices may not drop below this.
+const MINIMUM_PRICED_PERCENT = 90;
 
-/** The string literals of `export type <name> = 'a' | 'b' | ...;` in a .d.ts file. */
-function unionMembers(source: string, typeName: string): string[] {
-  const match = new RegExp(`export type ${typeName} =([^;]+);`).exec(source);
-  if (match === null) throw new Error(`type ${typeName} not found`);
-  return [...(match[1] ?? "").matchAll(/'([^']+)'/g)].map((literal) => literal[1] ?? "");
-}
-
-const openaiShared = packageFile("openai", "resources/shared.d.ts");
-const openaiEmbeddings = packageFile("openai", "resources/embeddings.d.ts");
-const anthropicMessages = packageFile("@anthropic-ai/sdk", "resources/messages/messages.d.ts");
-
+const sdkIds = sdkModelIds();
 const SDK_MODELS: Array<{ provider: string; models: string[] }> = [
+  { provider: "openai", models: sdkIds.openai },
+  { provider: "anthropic", models: sdkIds.anthropic },
   {
-    provider: "openai",
-    models: [
-      ...unionMembers(openaiShared, "ChatModel"),
-      ...unionMembers(openaiShared, "ResponsesModel"),
-      ...unionMembers(openaiEmbeddings, "EmbeddingModel"),
-    ],
-  },
-  { provider: "anthropic", models: unionMembers(anthropicMessages, "Model") },
-  {
-    // Gemini API models (https://ai.google.dev/gemini-api/docs/models) and embedding models.
+    // Gemini API models (https://ai.google.dev/gemini-api/docs/models) and embedding models,
+    // plus those @google/genai's doc comments name.
     provider: "google",
     models: [
+      ...sdkIds.google,
       "gemini-2.5-pro",
       "gemini-2.5-flash",
       "gemini-2.5-flash-lite",
@@ -61,21 +43,43 @@ describe("model-union coverage", () => {
   const listed = new Map(
     differences.uncovered.map((item) => [`${item.provider}/${item.model}`, item.reason]),
   );
+  const isPriced = (provider: string, model: string) =>
+    book.calculateCost({ inputTokens: 1000, outputTokens: 100 }, { provider, model }) !== null;
 
   it("finds the SDK unions", () => {
-    expect(SDK_MODELS[0]?.models.length).toBeGreaterThan(50);
-    expect(SDK_MODELS[1]?.models.length).toBeGreaterThan(10);
+    expect(sdkIds.openai.length).toBeGreaterThan(50);
+    expect(sdkIds.anthropic.length).toBeGreaterThan(10);
+    expect(sdkIds.google.length).toBeGreaterThan(2);
+  });
+
+  it("lists every SDK-named id in docs/sdk-model-coverage.json, for the installed SDK versions", () => {
+    // On a new SDK: update docs/sdk-model-coverage.json, then price or explain the new ids.
+    expect(coverage.sdks).toEqual({
+      openai: sdkVersion("openai"),
+      "@anthropic-ai/sdk": sdkVersion("@anthropic-ai/sdk"),
+      "@google/genai": sdkVersion("@google/genai"),
+    });
+    expect(coverage.models).toEqual(sdkIds);
+  });
+
+  it(`prices at least ${MINIMUM_PRICED_PERCENT} % of the SDK-named ids`, () => {
+    const all = Object.entries(coverage.models).flatMap(([provider, models]) =>
+      models.map((model) => ({ provider, model })),
+    );
+    const priced = all.filter(({ provider, model }) => isPriced(provider, model)).length;
+    const percent = (100 * priced) / all.length;
+    console.info(
+      `SDK model ids priced by the bundled catalog: ${priced} of ${all.length} (${percent.toFixed(1)} %)`,
+    );
+    expect(percent).toBeGreaterThanOrEqual(MINIMUM_PRICED_PERCENT);
   });
 
   for (const { provider, models } of SDK_MODELS) {
     it(`prices every ${provider} model id or explains why not`, () => {
       const missing: string[] = [];
       for (const model of new Set(models)) {
-        const priced =
-          book.calculateCost({ inputTokens: 1000, outputTokens: 100 }, { provider, model }) !==
-          null;
         const key = `${provider}/${model}`;
-        if (priced)
+        if (isPriced(provider, model))
           expect(listed.has(key), `${key} is priced now: remove it from "uncovered"`).toBe(false);
         else if (!listed.has(key)) missing.push(key);
       }

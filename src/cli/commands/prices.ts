@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { resolveConfig } from "../../config/resolve-config.ts";
 import { pricesAt } from "../../pricing/calculate-cost.ts";
 import { loadCustomPriceFile } from "../../pricing/custom-prices.ts";
+import { fetchedPriceBookOptions } from "../../pricing/fetched-catalog.ts";
 import { createPriceBook, type PriceBook } from "../../pricing/price-book.ts";
 import { type PriceEntry, UNIT_PRICE_KEYS, type UnitPrices } from "../../pricing/types.ts";
 import type { CliContext } from "../cli-context.ts";
@@ -10,11 +11,14 @@ import { writeOut } from "../cli-context.ts";
 import { CliError, CliUsageError } from "../cli-errors.ts";
 import { renderTable } from "../format/table.ts";
 import { layoutFor, toJsonText } from "../format/text-layout.ts";
+import { registerPricesUpdateCommands } from "./prices-update.ts";
 
 /** Version of every `prices ... --json` shape. */
 const SCHEMA_VERSION = 1;
 
-type PricesContext = Pick<CliContext, "stdout" | "stderr" | "env" | "cwd">;
+type PricesContext = Pick<CliContext, "stdout" | "stderr" | "env" | "cwd"> & {
+  now?: () => number;
+};
 
 const UNIT_LABELS: Record<keyof UnitPrices, string> = {
   input: "input / 1M tokens",
@@ -32,16 +36,23 @@ const UNIT_LABELS: Record<keyof UnitPrices, string> = {
   characters: "1K characters",
 };
 
-// The book the CLI prices with: the bundled catalog plus the user's price file (`prices` setting).
+// The book the CLI prices with: the user's price file (`prices` setting), the catalog fetched by
+// `prices update`, the bundled catalog.
 export function priceBookFor(context: PricesContext, pricesFile: string | undefined): PriceBook {
   const { values } = resolveConfig(pricesFile === undefined ? {} : { prices: pricesFile }, {
     env: context.env,
     cwd: context.cwd,
   });
   const diagnostics = () => {};
-  if (values.prices === undefined) return createPriceBook({ diagnostics });
+  const fetched = fetchedPriceBookOptions(context.env, context.cwd);
+  if (values.prices === undefined) return createPriceBook({ ...fetched, diagnostics });
   const custom = loadCustomPriceFile(resolve(context.cwd, values.prices));
-  return createPriceBook({ customPrices: custom.entries, aliases: custom.aliases, diagnostics });
+  return createPriceBook({
+    customPrices: custom.entries,
+    aliases: custom.aliases,
+    ...fetched,
+    diagnostics,
+  });
 }
 
 function count(flag: string) {
@@ -96,6 +107,7 @@ export function registerPricesCommand(
     .description("the price catalog: show a model's prices, list the catalog, cost one call")
     .option("--prices <file>", "a custom price file (default: the prices setting, LLMETER_PRICES)");
   const book = () => priceBookFor(context, prices.opts<{ prices?: string }>().prices);
+  registerPricesUpdateCommands(prices, context, book);
 
   prices
     .command("show <model>")

@@ -25,9 +25,7 @@ const BEDROCK = "https://aws.amazon.com/bedrock/pricing/";
 const TOGETHER = "https://www.together.ai/pricing";
 const FIREWORKS = "https://fireworks.ai/pricing";
 
-type Extra = Partial<
-  Omit<PriceEntry, "id" | "provider" | "model" | "prices" | "source" | "checkedAt">
->;
+type Extra = Partial<Omit<PriceEntry, "id" | "provider" | "model" | "prices" | "source">>;
 
 function entry(
   provider: string,
@@ -52,6 +50,51 @@ const half: ServiceTierPrices = { multiplier: 0.5 };
 // ---------------------------------------------------------------- OpenAI
 // Flex processing is billed at Batch API rates for the models that offer it.
 const openai: PriceEntry[] = [
+  // GPT-6.1 / 6.2 (openai 7.60's model unions): OpenAI's pricing page was not in the sources at
+  // hand, so each cites the published pages that restate OpenAI's standard rates, checked 2026-12-07.
+  // Prompts above 272K input tokens cost more (2x input, 1.5x output); not modeled here.
+  entry(
+    "openai",
+    "gpt-6.2-astra",
+    "https://github.com/BerriAI/litellm/discussions/52347",
+    { input: 8, cacheRead: 0.4, output: 40 },
+    {
+      checkedAt: "2026-12-07",
+      notes:
+        "$8 / $40 per 1M (also https://docs.laozhang.ai/en/announcements/gpt-6-2-2026-11.md); cached input 60% below GPT-6 Astra's $1.",
+      serviceTiers: { flex: half },
+    },
+  ),
+  entry(
+    "openai",
+    "gpt-6.2-sol",
+    "https://docs.laozhang.ai/en/announcements/gpt-6-2-2026-11.md",
+    { input: 2, cacheRead: 0.1, output: 10 },
+    {
+      checkedAt: "2026-12-07",
+      notes:
+        "Same rates as GPT-6.1 Sol (also https://github.com/BerriAI/litellm/discussions/52347).",
+      serviceTiers: { flex: half },
+    },
+  ),
+  entry(
+    "openai",
+    "gpt-6.1-sol",
+    "https://dev.to/antoine_laurentt/gpt-61-terra-vs-gpt-61-sol-4n8m",
+    { input: 2, cacheRead: 0.1, output: 10 },
+    { checkedAt: "2026-12-07", serviceTiers: { flex: half } },
+  ),
+  entry(
+    "openai",
+    "gpt-6.1-terra",
+    "https://apidog.com/de/blog/gpt-6-1-terra-pricing/",
+    { input: 1, cacheRead: 0.05, output: 5 },
+    {
+      checkedAt: "2026-12-07",
+      notes: "Batch and Flex are half; also https://apidog.com/jp/blog/what-is-gpt-6-1-terra/.",
+      serviceTiers: { flex: half },
+    },
+  ),
   entry(
     "openai",
     "gpt-5",
