@@ -1,6 +1,8 @@
 import Anthropic from "@anthropic-ai/sdk";
+import OpenAI from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { instrumentAnthropic } from "../../src/integrations/anthropic/index.ts";
+import { instrumentOpenAI } from "../../src/integrations/openai/index.ts";
 import { calculateCost } from "../../src/pricing/price-book.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
 import {
@@ -93,5 +95,60 @@ describe("Anthropic server tools", () => {
     expect(events[0]?.costUsd).toBeGreaterThan(0);
     expect(events[0]?.costBreakdown?.tools).toBeUndefined();
     expect(collector.diagnostics.join("\n")).toContain('anthropic tool "codeExecutionContainers"');
+  });
+});
+
+describe("OpenAI Responses built-in tools", () => {
+  const tools = [
+    { type: "web_search" as const },
+    { type: "file_search" as const, vector_store_ids: ["vs_1234567890"] },
+    { type: "code_interpreter" as const, container: { type: "auto" as const } },
+  ];
+
+  function openai(): OpenAI {
+    return instrumentOpenAI(
+      new OpenAI({ baseURL: mocks.instrumented.openaiBaseUrl, apiKey: "test", maxRetries: 0 }),
+      { meter: collector.meter },
+    );
+  }
+
+  // gpt-5: $10 per 1,000 web searches, $2.50 per 1,000 file searches, $0.03 per container.
+  function expectToolFees(event: UsageEvent | undefined): void {
+    expect(event?.toolCalls).toEqual({ webSearch: 1, fileSearch: 1, codeExecutionContainers: 1 });
+    expect(event?.costBreakdown?.tools).toBe(0.0425);
+    const tokens = calculateCost(
+      {
+        inputTokens: event?.inputTokens,
+        outputTokens: event?.outputTokens,
+        cacheReadTokens: event?.cacheReadTokens,
+        reasoningTokens: event?.reasoningTokens,
+      },
+      { model: "gpt-5", provider: "openai" },
+    );
+    expect(Math.round((event?.costUsd ?? 0) * 1e9)).toBe((tokens?.costNanoUsd ?? 0) + 42_500_000);
+  }
+
+  it("counts the tool items of a plain response", async () => {
+    const response = await openai().responses.create({
+      model: "gpt-5",
+      input: "Look it up.",
+      tools,
+    });
+    expect(response.output.map((item) => item.type)).toContain("web_search_call");
+    expectToolFees((await collector.recorded())[0]);
+  });
+
+  it("counts them from the response.completed event of a stream", async () => {
+    await collect(
+      await openai().responses.create({
+        model: "gpt-5",
+        input: "Look it up.",
+        tools,
+        stream: true,
+      }),
+    );
+    const [event] = await collector.recorded();
+    expect(event?.streaming).toBe(true);
+    expectToolFees(event);
   });
 });
