@@ -1,7 +1,9 @@
 import Anthropic from "@anthropic-ai/sdk";
+import { GoogleGenAI } from "@google/genai";
 import OpenAI from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { instrumentAnthropic } from "../../src/integrations/anthropic/index.ts";
+import { instrumentGoogleGenAI } from "../../src/integrations/google/index.ts";
 import { instrumentOpenAI } from "../../src/integrations/openai/index.ts";
 import { calculateCost } from "../../src/pricing/price-book.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
@@ -150,5 +152,50 @@ describe("OpenAI Responses built-in tools", () => {
     const [event] = await collector.recorded();
     expect(event?.streaming).toBe(true);
     expectToolFees(event);
+  });
+});
+
+describe("Gemini grounding with Google Search", () => {
+  function gemini(): GoogleGenAI {
+    return instrumentGoogleGenAI(
+      new GoogleGenAI({
+        apiKey: "test",
+        httpOptions: { baseUrl: mocks.instrumented.geminiBaseUrl },
+      }),
+      { meter: collector.meter },
+    );
+  }
+  const request = (model: string) => ({
+    model,
+    contents: "Who won Euro 2024?",
+    config: { tools: [{ googleSearch: {} }] },
+  });
+
+  // The mock's grounding runs 2 queries: Gemini 2.5 bills the grounded prompt ($35 per 1,000),
+  // Gemini 3 each query ($14 per 1,000).
+  async function expectGrounding(model: string, feeNano: number): Promise<void> {
+    const [event] = await collector.recorded();
+    expect(event?.toolCalls).toEqual({ webSearch: 2, groundedPrompts: 1 });
+    const tokens = calculateCost(
+      {
+        inputTokens: event?.inputTokens,
+        outputTokens: event?.outputTokens,
+        cacheReadTokens: event?.cacheReadTokens,
+        reasoningTokens: event?.reasoningTokens,
+      },
+      { model, provider: "google" },
+    );
+    expect(Math.round((event?.costUsd ?? 0) * 1e9)).toBe((tokens?.costNanoUsd ?? 0) + feeNano);
+  }
+
+  it("counts the queries of a plain response (Gemini 2.5: one grounded prompt)", async () => {
+    const response = await gemini().models.generateContent(request("gemini-2.5-flash"));
+    expect(response.candidates?.[0]?.groundingMetadata?.webSearchQueries).toHaveLength(2);
+    await expectGrounding("gemini-2.5-flash", 35_000_000);
+  });
+
+  it("counts them from a stream (Gemini 3: per query)", async () => {
+    await collect(await gemini().models.generateContentStream(request("gemini-3-pro-preview")));
+    await expectGrounding("gemini-3-pro-preview", 28_000_000);
   });
 });
