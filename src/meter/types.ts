@@ -2,7 +2,13 @@ import type { BudgetStatus } from "../budgets/budget-manager.ts";
 import type { CallEstimate } from "../budgets/estimate-call.ts";
 import type { ResolvedPeriod, UsageFilter, UsageStats } from "../stats/usage-stats.ts";
 import type { SessionSummary } from "../store/usage-store.ts";
-import type { CostBreakdown, PriceSource, TokenUsage, UsageEvent } from "../usage/usage-event.ts";
+import type {
+  CostBreakdown,
+  PriceSource,
+  TokenUsage,
+  ToolCalls,
+  UsageEvent,
+} from "../usage/usage-event.ts";
 import type { AttributionInput } from "./attribution.ts";
 
 /** Where a call goes and the parameters it asks for (OpenTelemetry `server.*`, `gen_ai.request.*`). */
@@ -67,6 +73,8 @@ export interface UsageUnits extends TokenUsage {
   images?: number;
   characters?: number;
   audioSeconds?: number;
+  /** Server-side tool uses (web searches, containers, ...), priced by the tool fees. */
+  toolCalls?: ToolCalls;
 }
 
 /** Handed to `meter.track()` callbacks: tells the meter what happened during the call. */

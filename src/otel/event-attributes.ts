@@ -1,5 +1,5 @@
 import type { Attributes } from "@opentelemetry/api";
-import type { UsageEvent } from "../usage/usage-event.ts";
+import type { ToolCalls, UsageEvent } from "../usage/usage-event.ts";
 import { GEN_AI, GEN_AI_COST, GENERAL, LLMETER, PROVIDER_NAMES, TOKEN_TYPE } from "./semconv.ts";
 
 /** How events become attributes. */
@@ -105,6 +105,11 @@ export function eventAttributes(event: UsageEvent, options: AttributeOptions): A
   if (event.serviceTier !== undefined) attributes[LLMETER.serviceTier] = event.serviceTier;
   if (event.region !== undefined) attributes[LLMETER.region] = event.region;
   if (event.chunks !== undefined) attributes[LLMETER.chunks] = event.chunks;
+  if (event.toolCalls !== undefined) {
+    for (const key of Object.keys(event.toolCalls) as (keyof ToolCalls)[]) {
+      attributes[LLMETER.toolCallsPrefix + key] = event.toolCalls[key];
+    }
+  }
   if (event.attributes !== undefined) {
     for (const key of Object.keys(event.attributes)) {
       attributes[LLMETER.attributesPrefix + key] = event.attributes[key];

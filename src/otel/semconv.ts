@@ -80,6 +80,8 @@ export const LLMETER = {
   errorMessage: "llmeter.error.message",
   /** Prefix of the user's free attributes: `llmeter.attributes.feature`. */
   attributesPrefix: "llmeter.attributes.",
+  /** One count per server-side tool (`llmeter.tool_calls.webSearch`); no GenAI convention names these yet. */
+  toolCallsPrefix: "llmeter.tool_calls.",
 } as const;
 
 /** GenAI client metric names. */

@@ -18,6 +18,7 @@ import {
   PROVIDER_FALLBACKS,
   parseModelId,
 } from "./model-id.ts";
+import { priceToolCalls } from "./price-tool-calls.ts";
 import type {
   CostResult,
   PriceEntry,
@@ -338,7 +339,32 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
     }
     if (entry.layer === "custom" && !coversUsage(entry, tier, atIso, usage)) return INCOMPLETE;
     const { nano, breakdown, longContext } = computeCost(prices, usage);
-    return { nano, breakdown, longContext, tier, regional, entry, provider: resolution.provider };
+    const tools = toolFees(usage, resolution.provider, entry.model);
+    if (tools !== undefined) breakdown.tools = tools / 1e9;
+    return {
+      nano: nano + (tools ?? 0),
+      breakdown,
+      longContext,
+      tier,
+      regional,
+      entry,
+      provider: resolution.provider,
+    };
+  }
+
+  // Tool fees are added to the token cost; a tool without a verified price is warned about once
+  // (its part is missing from the cost, never a silent $0).
+  function toolFees(usage: PricingUsage, provider: string, model: string): number | undefined {
+    const cost = priceToolCalls(usage.toolCalls, provider, model);
+    if (cost === undefined) return undefined;
+    for (const tool of cost.unpriced) {
+      diagnostics.once(
+        `unpriced-tool:${provider}:${tool}`,
+        "warn",
+        `no verified price for ${provider} tool "${tool}"; its fees are missing from the cost of calls that use it (see "Tool and request fees" in docs/pricing.md)`,
+      );
+    }
+    return cost.priced > 0 ? cost.nano : undefined;
   }
 
   // A custom entry without a catalog entry under it may leave out a unit the call uses: then the

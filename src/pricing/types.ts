@@ -4,7 +4,7 @@
  * minute of input audio.
  */
 
-import type { CostBreakdown, PriceSource } from "../usage/usage-event.ts";
+import type { CostBreakdown, PriceSource, ToolCalls } from "../usage/usage-event.ts";
 
 /** Unit prices of one model. A unit left out is not billed apart (see `docs/pricing.md`). */
 export interface UnitPrices {
@@ -167,6 +167,8 @@ export interface PricingUsage {
   characters?: number;
   /** Requests this usage covers. Default 1. */
   requests?: number;
+  /** Server-side tool uses, priced by the tool fees (`src/pricing/catalog/tool-fees.ts`). */
+  toolCalls?: ToolCalls;
 }
 
 /** What the call was: which model, where, when. */

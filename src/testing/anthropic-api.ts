@@ -126,6 +126,7 @@ function handleMessages(context: MockRequestContext): MockReply {
     throw new MockRequestError(400, "max_tokens: Field required (a positive integer)");
   }
   const prompt = countAnthropicPrompt(body);
+  const serverTools = serverToolUse(body);
   const written = prompt.cacheWrite5m + prompt.cacheWrite1h;
   const cacheRead = Math.min(
     cachedTokensFor(prompt.total, options.cachedShare),
@@ -151,7 +152,9 @@ function handleMessages(context: MockRequestContext): MockReply {
     output_tokens: output,
     output_tokens_details: thinkingOn && final ? { thinking_tokens: plan.reasoningTokens } : null,
     service_tier: "standard",
+    server_tool_use: serverTools.used ? serverTools.usage : null,
   });
+  const container = serverTools.container ? mockContainer(context) : null;
   const stopReason = plan.truncated ? "max_tokens" : "end_turn";
   const signature = Buffer.from(`mock-signature:${plan.reasoningTokens}`).toString("base64");
   const message = (content: unknown[], stop: string | null, output: number, final: boolean) => ({
@@ -163,6 +166,7 @@ function handleMessages(context: MockRequestContext): MockReply {
     stop_reason: stop,
     stop_sequence: null,
     usage: usage(output, final),
+    container: final ? container : null,
   });
   const headers = { "request-id": context.nextId("req_") };
   if (body.stream !== true) {
@@ -220,8 +224,8 @@ function handleMessages(context: MockRequestContext): MockReply {
     closing: [
       event("content_block_stop", { index: textIndex }),
       event("message_delta", {
-        delta: { stop_reason: stopReason, stop_sequence: null },
-        usage: { ...finalUsage, server_tool_use: null },
+        delta: { stop_reason: stopReason, stop_sequence: null, container },
+        usage: finalUsage,
       }),
       event("message_stop", {}),
     ],
@@ -230,6 +234,37 @@ function handleMessages(context: MockRequestContext): MockReply {
       event("error", { error: { type: "overloaded_error", message: "Overloaded" } }),
     ],
   };
+}
+
+/**
+ * The server tools a request offers run as often as their `max_uses` allows (once without it):
+ * web search and web fetch are counted in `usage.server_tool_use`
+ * (https://docs.claude.com/en/api/messages), code execution names the `container` it ran in.
+ */
+function serverToolUse(body: Record<string, unknown>): {
+  used: boolean;
+  usage: { web_search_requests: number; web_fetch_requests: number };
+  container: boolean;
+} {
+  const usage = { web_search_requests: 0, web_fetch_requests: 0 };
+  let container = false;
+  let used = false;
+  for (const tool of Array.isArray(body.tools) ? (body.tools as unknown[]) : []) {
+    if (tool === null || typeof tool !== "object") continue;
+    const { type, max_uses: maxUses } = tool as { type?: unknown; max_uses?: unknown };
+    if (typeof type !== "string") continue;
+    const uses = typeof maxUses === "number" && maxUses > 0 ? maxUses : 1;
+    if (type.startsWith("web_search_")) usage.web_search_requests += uses;
+    else if (type.startsWith("web_fetch_")) usage.web_fetch_requests += uses;
+    else if (type.startsWith("code_execution_")) container = true;
+    else continue;
+    used = true;
+  }
+  return { used, usage, container };
+}
+
+function mockContainer(context: MockRequestContext): { id: string; expires_at: string } {
+  return { id: context.nextId("container_"), expires_at: "2030-01-01T00:00:00.000Z" };
 }
 
 /** Error types by status: https://docs.claude.com/en/api/errors */

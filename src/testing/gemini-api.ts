@@ -143,6 +143,11 @@ function handleGenerate(context: MockRequestContext): MockReply {
     return usage;
   };
   const finishReason = plan.truncated ? "MAX_TOKENS" : "STOP";
+  const grounded =
+    Array.isArray(body.tools) &&
+    (body.tools as Array<Record<string, unknown> | null>).some(
+      (tool) => tool?.googleSearch != null,
+    );
   const responseId = context.nextId("");
   const thoughtParts =
     thinking.thinks && thinking.includeThoughts && plan.reasoningTokens > 0
@@ -153,6 +158,7 @@ function handleGenerate(context: MockRequestContext): MockReply {
       {
         content: { parts, role: "model" },
         ...(final ? { finishReason } : {}),
+        ...(final && grounded ? { groundingMetadata: GROUNDING_METADATA } : {}),
         index: 0,
       },
     ],
@@ -304,3 +310,18 @@ function geminiErrorReply(status: number, message: string | undefined): JsonRepl
     },
   };
 }
+
+/**
+ * What a candidate grounded with Google Search carries, in the shape of the API reference
+ * (https://ai.google.dev/api/generate-content#GroundingMetadata): two search queries here.
+ */
+const GROUNDING_METADATA = {
+  webSearchQueries: ["UEFA Euro 2024 winner", "who won euro 2024"],
+  searchEntryPoint: { renderedContent: "<!-- search suggestions -->" },
+  groundingChunks: [
+    { web: { uri: "https://vertexaisearch.cloud.google.com/grounding", title: "uefa.com" } },
+  ],
+  groundingSupports: [
+    { segment: { startIndex: 0, endIndex: 10, text: "Mock reply" }, groundingChunkIndices: [0] },
+  ],
+};

@@ -297,6 +297,7 @@ function handleResponses(context: MockRequestContext): MockReply {
   });
   const finalOutput = [
     ...(reasoningItem ? [reasoningItem] : []),
+    ...builtInToolItems(body.tools, context),
     messageItem(finalStatus, [part(plan.text)]),
   ];
   const createdAt = nowSeconds();
@@ -535,4 +536,50 @@ function openaiErrorReply(
       }
   }
   return { kind: "json", status, headers, body: { error } };
+}
+
+/**
+ * One output item per built-in tool the request offers, in the shapes of the Responses API
+ * reference (https://platform.openai.com/docs/api-reference/responses/object): the mock runs each
+ * tool once, so a test can check that llmeter counts what the response lists.
+ */
+function builtInToolItems(tools: unknown, context: MockRequestContext): unknown[] {
+  const items: unknown[] = [];
+  for (const tool of Array.isArray(tools) ? (tools as unknown[]) : []) {
+    const type =
+      tool !== null && typeof tool === "object" ? (tool as { type?: unknown }).type : undefined;
+    if (type === "web_search" || type === "web_search_preview") {
+      items.push({
+        id: context.nextId("ws_"),
+        type: "web_search_call",
+        status: "completed",
+        action: { type: "search", query: "mock query" },
+      });
+    } else if (type === "file_search") {
+      items.push({
+        id: context.nextId("fs_"),
+        type: "file_search_call",
+        status: "completed",
+        queries: ["mock query"],
+        results: null,
+      });
+    } else if (type === "code_interpreter") {
+      items.push({
+        id: context.nextId("ci_"),
+        type: "code_interpreter_call",
+        status: "completed",
+        container_id: context.nextId("cntr_"),
+        code: "print(1)",
+        outputs: null,
+      });
+    } else if (type === "image_generation") {
+      items.push({
+        id: context.nextId("ig_"),
+        type: "image_generation_call",
+        status: "completed",
+        result: "iVBORw0KGgo=",
+      });
+    }
+  }
+  return items;
 }

@@ -13,6 +13,8 @@ import {
   type PriceSource,
   SIGNED_NUMBER_FIELDS,
   STRING_FIELDS,
+  TOOL_CALL_KEYS,
+  type ToolCalls,
   USAGE_KINDS,
   type UsageEvent,
   type UsageKind,
@@ -64,6 +66,7 @@ const COST_UNITS = new Set([
   "request",
   "page",
   "characters",
+  "tools",
 ]);
 
 const DEFAULT_OPERATION: Record<UsageKind, string> = {
@@ -299,6 +302,11 @@ function normalizeField(
       if (breakdown !== undefined) target.costBreakdown = breakdown;
       break;
     }
+    case "toolCalls": {
+      const toolCalls = cleanToolCalls(value, problems);
+      if (toolCalls !== undefined) target.toolCalls = toolCalls;
+      break;
+    }
   }
 }
 
@@ -345,7 +353,8 @@ type FieldKind =
   | "kind"
   | "priceSource"
   | "attributes"
-  | "costBreakdown";
+  | "costBreakdown"
+  | "toolCalls";
 
 const FIELD_KINDS = new Map<string, FieldKind>([
   ...STRING_FIELDS.map((field) => [field, "string"] as const),
@@ -361,6 +370,7 @@ const FIELD_KINDS = new Map<string, FieldKind>([
   ["priceSource", "priceSource"],
   ["attributes", "attributes"],
   ["costBreakdown", "costBreakdown"],
+  ["toolCalls", "toolCalls"],
 ]);
 
 /** Every field name of `UsageEvent`. */
@@ -555,6 +565,43 @@ function cleanBreakdown(value: unknown, problems: string[]): CostBreakdown | und
     }
   }
   return count === 0 ? undefined : result;
+}
+
+const TOOL_CALL_KEY_SET: ReadonlySet<string> = new Set(TOOL_CALL_KEYS);
+
+// Counts of tool uses are priced per use, so each must be a plausible whole number; a key that
+// names no known tool is dropped with a message rather than kept unpriced and unseen.
+function cleanToolCalls(value: unknown, problems: string[]): ToolCalls | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    problems.push("toolCalls: expected an object of counts such as { webSearch: 2 }; dropped");
+    return undefined;
+  }
+  const result: ToolCalls = {};
+  let kept = 0;
+  for (const key of Object.keys(value)) {
+    const amount = (value as Record<string, unknown>)[key];
+    if (!TOOL_CALL_KEY_SET.has(key)) {
+      problems.push(
+        `toolCalls.${key}: not a known tool (known: ${TOOL_CALL_KEYS.join(", ")}); dropped`,
+      );
+    } else if (
+      typeof amount !== "number" ||
+      !Number.isFinite(amount) ||
+      amount < 0 ||
+      amount > MAX_COUNT
+    ) {
+      problems.push(
+        `toolCalls.${key}: expected a non-negative finite count, got ${shown(amount)}; dropped`,
+      );
+    } else {
+      if (!Number.isInteger(amount))
+        problems.push(`toolCalls.${key}: ${amount} is not a whole number; rounded`);
+      result[key as keyof ToolCalls] = Math.round(amount);
+      kept += 1;
+    }
+  }
+  return kept === 0 ? undefined : result;
 }
 
 /**

@@ -23,6 +23,7 @@ export const CSV_COLUMNS: readonly (keyof UsageEvent)[] = [
   "priceSource",
   "costBreakdown",
   "attributes",
+  "toolCalls",
   ...CODE_LIST_FIELDS,
 ];
 

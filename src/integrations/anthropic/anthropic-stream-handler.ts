@@ -7,15 +7,21 @@ import {
 } from "../shared/stream-watch.ts";
 import {
   type AnthropicUsageLike,
+  anthropicToolCalls,
   anthropicUsageToTokens,
   mergeAnthropicUsage,
 } from "./anthropic-usage.ts";
 
 interface AnthropicEventLike {
   type?: string;
-  message?: { id?: string; model?: string; usage?: AnthropicUsageLike | null };
+  message?: {
+    id?: string;
+    model?: string;
+    usage?: AnthropicUsageLike | null;
+    container?: { id?: string } | null;
+  };
   usage?: AnthropicUsageLike | null;
-  delta?: { stop_reason?: string | null } | null;
+  delta?: { stop_reason?: string | null; container?: { id?: string } | null } | null;
 }
 
 /**
@@ -30,6 +36,7 @@ export class AnthropicStreamHandler implements StreamHandler<AnthropicEventLike>
   private finalUsageSeen = false;
   private usage: AnthropicUsageLike | undefined;
   private stopReason: string | undefined;
+  private container: { id?: string } | undefined;
   private readonly tracker: TrackerHandle;
   private readonly requestId: string | undefined;
 
@@ -52,6 +59,7 @@ export class AnthropicStreamHandler implements StreamHandler<AnthropicEventLike>
         const message = value.message;
         if (message == null) break;
         if (message.usage != null) this.usage = message.usage;
+        if (message.container != null) this.container = message.container;
         rememberResponseId(message.id);
         this.tracker.setResponse({
           responseModel: message.model || undefined,
@@ -65,6 +73,7 @@ export class AnthropicStreamHandler implements StreamHandler<AnthropicEventLike>
           this.usage = mergeAnthropicUsage(this.usage, value.usage);
           this.finalUsageSeen = true;
         }
+        if (value.delta?.container != null) this.container = value.delta.container;
         const stopReason = value.delta?.stop_reason;
         if (typeof stopReason === "string" && stopReason !== "") this.stopReason = stopReason;
         break;
@@ -75,6 +84,8 @@ export class AnthropicStreamHandler implements StreamHandler<AnthropicEventLike>
 
   end(outcome: StreamOutcome): void {
     if (this.usage !== undefined) this.tracker.setTokens(anthropicUsageToTokens(this.usage));
+    const toolCalls = anthropicToolCalls(this.usage, this.container);
+    if (toolCalls !== undefined) this.tracker.setUsage({ toolCalls });
     // One message, one `stop_reason`; the conventions want an array either way.
     if (this.stopReason !== undefined)
       this.tracker.setResponse({ finishReasons: [this.stopReason] });

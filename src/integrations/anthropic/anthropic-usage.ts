@@ -1,5 +1,6 @@
-import type { TokenUsage } from "../../usage/usage-event.ts";
+import type { TokenUsage, ToolCalls } from "../../usage/usage-event.ts";
 import { type ReportedCount, reportedTokens, sumReported } from "../shared/token-usage.ts";
+import { reportedToolCalls } from "../shared/tool-calls.ts";
 
 /** Anthropic `usage` (Messages, and the cumulative usage of a `message_delta` event). */
 export interface AnthropicUsageLike {
@@ -14,6 +15,27 @@ export interface AnthropicUsageLike {
   output_tokens_details?: { thinking_tokens?: ReportedCount } | null;
   service_tier?: string | null;
   inference_geo?: string | null;
+  /** Server tools run for this message (https://docs.claude.com/en/api/messages). */
+  server_tool_use?: {
+    web_search_requests?: ReportedCount;
+    web_fetch_requests?: ReportedCount;
+  } | null;
+}
+
+/**
+ * Server-tool uses of a message: web searches and fetches from `usage.server_tool_use`, and one
+ * code-execution container when the message names the `container` it ran in.
+ */
+export function anthropicToolCalls(
+  usage: AnthropicUsageLike | null | undefined,
+  container: { id?: string } | null | undefined,
+): ToolCalls | undefined {
+  return reportedToolCalls({
+    webSearch: usage?.server_tool_use?.web_search_requests,
+    webFetch: usage?.server_tool_use?.web_fetch_requests,
+    codeExecutionContainers:
+      container != null && typeof container.id === "string" && container.id !== "" ? 1 : 0,
+  });
 }
 
 /**

@@ -14,7 +14,11 @@ import { endWithError, runInCallContext, startTracker } from "../shared/start-tr
 import { type SdkStreamLike, watchSdkStream } from "../shared/stream-watch.ts";
 import { trackApiPromise } from "../shared/track-api-promise.ts";
 import { AnthropicStreamHandler } from "./anthropic-stream-handler.ts";
-import { type AnthropicUsageLike, anthropicUsageToTokens } from "./anthropic-usage.ts";
+import {
+  type AnthropicUsageLike,
+  anthropicToolCalls,
+  anthropicUsageToTokens,
+} from "./anthropic-usage.ts";
 import { recordBatchResults } from "./record-batch-results.ts";
 
 /** Options of `instrumentAnthropic`. */
@@ -51,6 +55,7 @@ interface MessageLike {
   model?: string;
   stop_reason?: string | null;
   usage?: AnthropicUsageLike | null;
+  container?: { id?: string } | null;
 }
 
 interface ClientSettings {
@@ -189,6 +194,8 @@ function recordMessage(
 ): MessageLike {
   if (message !== null && typeof message === "object") {
     if (message.usage != null) tracker.setTokens(anthropicUsageToTokens(message.usage));
+    const toolCalls = anthropicToolCalls(message.usage, message.container);
+    if (toolCalls !== undefined) tracker.setUsage({ toolCalls });
     rememberResponseId(message.id);
     tracker.setResponse({
       responseModel: message.model || undefined,

@@ -5,7 +5,12 @@ import {
   type StreamHandler,
   type StreamOutcome,
 } from "../shared/stream-watch.ts";
-import { type GoogleUsageLike, googleUsageToTokens } from "./google-usage.ts";
+import {
+  type GoogleGroundingLike,
+  type GoogleUsageLike,
+  googleToolCalls,
+  googleUsageToTokens,
+} from "./google-usage.ts";
 
 /** The parts of a `GenerateContentResponse` we read. */
 export interface GoogleResponseLike {
@@ -13,7 +18,12 @@ export interface GoogleResponseLike {
   modelVersion?: string;
   usageMetadata?: GoogleUsageLike;
   candidates?: Array<
-    { index?: number; content?: { parts?: unknown[] }; finishReason?: string } | undefined
+    | ({
+        index?: number;
+        content?: { parts?: unknown[] };
+        finishReason?: string;
+      } & GoogleGroundingLike)
+    | undefined
   >;
 }
 
@@ -29,6 +39,8 @@ export class GoogleStreamHandler implements StreamHandler<GoogleResponseLike> {
   private usage: GoogleUsageLike | undefined;
   /** One `finishReason` per candidate, at the candidate's index; set when the first one arrives. */
   private finishReasons: string[] | undefined;
+  /** Each candidate's latest grounding, at its index (the chunk that carries it repeats it whole). */
+  private grounding: GoogleGroundingLike[] | undefined;
   private readonly tracker: TrackerHandle;
 
   constructor(tracker: TrackerHandle) {
@@ -52,6 +64,10 @@ export class GoogleStreamHandler implements StreamHandler<GoogleResponseLike> {
     if (candidates !== undefined) {
       for (let position = 0; position < candidates.length; position++) {
         const item = candidates[position];
+        if (item?.groundingMetadata != null) {
+          this.grounding ??= [];
+          this.grounding[typeof item.index === "number" ? item.index : position] = item;
+        }
         const reason = item?.finishReason;
         if (typeof reason !== "string" || reason === "") continue;
         this.finalUsageSeen = this.usage !== undefined;
@@ -64,6 +80,8 @@ export class GoogleStreamHandler implements StreamHandler<GoogleResponseLike> {
 
   end(outcome: StreamOutcome): void {
     if (this.usage !== undefined) this.tracker.setTokens(googleUsageToTokens(this.usage));
+    const toolCalls = googleToolCalls(this.grounding);
+    if (toolCalls !== undefined) this.tracker.setUsage({ toolCalls });
     // In candidate order; `filter` also drops the holes of candidates that never finished.
     const finishReasons = this.finishReasons?.filter((reason) => reason !== undefined);
     if (finishReasons !== undefined && finishReasons.length > 0)

@@ -19,7 +19,7 @@ import {
 } from "../shared/start-tracker.ts";
 import { watchAsyncGenerator } from "../shared/stream-watch.ts";
 import { type GoogleResponseLike, GoogleStreamHandler } from "./google-stream-handler.ts";
-import { googleUsageToTokens } from "./google-usage.ts";
+import { googleToolCalls, googleUsageToTokens } from "./google-usage.ts";
 
 /** Options of `instrumentGoogleGenAI`. */
 /**
@@ -206,6 +206,8 @@ function wrapGenerate(original: Method, settings: ClientSettings): Method {
       const response = value as GoogleResponseLike | undefined;
       if (response?.usageMetadata !== undefined)
         tracker.setTokens(googleUsageToTokens(response.usageMetadata));
+      const toolCalls = googleToolCalls(response?.candidates);
+      if (toolCalls !== undefined) tracker.setUsage({ toolCalls });
       rememberResponseId(response?.responseId);
       tracker.setResponse({
         responseModel: response?.modelVersion || undefined,

@@ -17,11 +17,14 @@ import { trackApiPromise } from "../shared/track-api-promise.ts";
 import { ChatStreamHandler, ResponsesStreamHandler } from "./openai-stream-handlers.ts";
 import {
   type ChatUsageLike,
+  chatToolCalls,
   chatUsageToTokens,
   embeddingUsageToTokens,
   type ResponsesResultLike,
+  type ResponsesToolsLike,
   type ResponsesUsageLike,
   responsesFinishReasons,
+  responsesToolCalls,
   responsesUsageToTokens,
 } from "./openai-usage.ts";
 
@@ -243,7 +246,7 @@ function watchStream(
   return stream;
 }
 
-interface ResultLike extends ResponsesResultLike {
+interface ResultLike extends ResponsesResultLike, ResponsesToolsLike {
   _request_id?: string | null;
   id?: string;
   model?: string;
@@ -271,6 +274,13 @@ function recordResult(
             : chatUsageToTokens(usage),
       );
     }
+    const toolCalls =
+      operation === "responses"
+        ? responsesToolCalls(result)
+        : operation === "embeddings" || usage == null
+          ? undefined
+          : chatToolCalls(usage);
+    if (toolCalls !== undefined) tracker.setUsage({ toolCalls });
     tracker.setResponse({
       responseModel: result.model || undefined,
       // The SDK already read the `x-request-id` header into `_request_id`: reading it again costs

@@ -7,10 +7,13 @@ import {
 } from "../shared/stream-watch.ts";
 import {
   type ChatUsageLike,
+  chatToolCalls,
   chatUsageToTokens,
   type ResponsesResultLike,
+  type ResponsesToolsLike,
   type ResponsesUsageLike,
   responsesFinishReasons,
+  responsesToolCalls,
   responsesUsageToTokens,
 } from "./openai-usage.ts";
 
@@ -91,7 +94,11 @@ export class ChatStreamHandler implements StreamHandler<ChatChunkLike> {
   }
 
   end(outcome: StreamOutcome): void {
-    if (this.usage !== undefined) this.tracker.setTokens(chatUsageToTokens(this.usage));
+    if (this.usage !== undefined) {
+      this.tracker.setTokens(chatUsageToTokens(this.usage));
+      const toolCalls = chatToolCalls(this.usage);
+      if (toolCalls !== undefined) this.tracker.setUsage({ toolCalls });
+    }
     // In choice order; `filter` also drops the holes of choices that never finished.
     const finishReasons = this.finishReasons?.filter((reason) => reason !== undefined);
     if (finishReasons !== undefined && finishReasons.length > 0)
@@ -139,13 +146,14 @@ function hasContent(value: ChatChunkLike): boolean {
 
 interface ResponsesEventLike {
   type?: string;
-  response?: ResponsesResultLike & {
-    id?: string;
-    model?: string;
-    service_tier?: string | null;
-    usage?: ResponsesUsageLike | null;
-    error?: { code?: string; message?: string } | null;
-  };
+  response?: ResponsesResultLike &
+    ResponsesToolsLike & {
+      id?: string;
+      model?: string;
+      service_tier?: string | null;
+      usage?: ResponsesUsageLike | null;
+      error?: { code?: string; message?: string } | null;
+    };
   code?: string | null;
   message?: string;
 }
@@ -196,6 +204,9 @@ export class ResponsesStreamHandler implements StreamHandler<ResponsesEventLike>
       if (response.usage != null) {
         this.usageSeen = true;
         this.tracker.setTokens(responsesUsageToTokens(response.usage));
+        // The final response lists every output item, so its tools are counted once, here.
+        const toolCalls = responsesToolCalls(response);
+        if (toolCalls !== undefined) this.tracker.setUsage({ toolCalls });
       }
       if (type === "response.failed")
         this.failure = providerError(

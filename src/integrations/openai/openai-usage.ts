@@ -1,5 +1,6 @@
-import type { TokenUsage } from "../../usage/usage-event.ts";
+import type { TokenUsage, ToolCalls } from "../../usage/usage-event.ts";
 import { type ReportedCount, reportedTokens } from "../shared/token-usage.ts";
+import { reportedToolCalls } from "../shared/tool-calls.ts";
 
 /** Chat Completions / legacy Completions usage, as OpenAI and compatible servers send it. */
 export interface ChatUsageLike {
@@ -10,6 +11,64 @@ export interface ChatUsageLike {
   completion_tokens_details?: { reasoning_tokens?: ReportedCount } | null;
   /** DeepSeek reports its context cache this way (https://api-docs.deepseek.com/guides/kv_cache). */
   prompt_cache_hit_tokens?: ReportedCount;
+  /** xAI: live-search sources used (https://docs.x.ai/docs/guides/live-search). */
+  num_sources_used?: ReportedCount;
+  /** xAI: server-side tool calls made (https://docs.x.ai/docs/guides/tools/overview). */
+  num_server_side_tools_used?: ReportedCount;
+}
+
+/** Server-side tool counts of a Chat Completions usage (xAI's, the only server that reports them). */
+export function chatToolCalls(usage: ChatUsageLike): ToolCalls | undefined {
+  return reportedToolCalls({
+    liveSearchSources: usage.num_sources_used,
+    serverSideTools: usage.num_server_side_tools_used,
+  });
+}
+
+/** The parts of a Responses API result that tell which built-in tools ran. */
+export interface ResponsesToolsLike {
+  output?: ReadonlyArray<{ type?: string; container_id?: string | null } | null> | null;
+  /** Aggregated billable tool usage (openai 7 `Response.ToolUsage`). */
+  tool_usage?: { web_search?: { num_requests?: ReportedCount } | null } | null;
+}
+
+/**
+ * Built-in tool uses of a Responses API result, one output item per call
+ * (https://platform.openai.com/docs/api-reference/responses/object). Code interpreter bills per
+ * container, so calls are counted by distinct `container_id`. When the response carries
+ * `tool_usage.web_search.num_requests`, the billed count, it wins over counting items.
+ */
+export function responsesToolCalls(response: ResponsesToolsLike): ToolCalls | undefined {
+  let webSearch = 0;
+  let fileSearch = 0;
+  let imageGeneration = 0;
+  const containers = new Set<string>();
+  let unnamedContainers = 0;
+  for (const item of response.output ?? []) {
+    switch (item?.type) {
+      case "web_search_call":
+        webSearch += 1;
+        break;
+      case "file_search_call":
+        fileSearch += 1;
+        break;
+      case "image_generation_call":
+        imageGeneration += 1;
+        break;
+      case "code_interpreter_call":
+        if (typeof item.container_id === "string" && item.container_id !== "")
+          containers.add(item.container_id);
+        else unnamedContainers += 1;
+        break;
+    }
+  }
+  const billedSearches = response.tool_usage?.web_search?.num_requests;
+  return reportedToolCalls({
+    webSearch: typeof billedSearches === "number" ? billedSearches : webSearch,
+    fileSearch,
+    codeExecutionContainers: containers.size + unnamedContainers,
+    imageGeneration,
+  });
 }
 
 /** Responses API usage. */
