@@ -1,5 +1,5 @@
 import { weekdayOf } from "./day-keys.ts";
-import { median, theilSen } from "./theil-sen.ts";
+import { theilSen } from "./theil-sen.ts";
 
 /** One day's spend; `day` is a day number (see day-keys.ts), days without spend carry 0. */
 export interface DailySpend {
