@@ -100,10 +100,12 @@ export class HealthAlertEvaluator {
     if (rule.metric === "spendSpike") {
       // The usual rate is the baseline's spend before this window, so a spike does not raise it.
       const baseline = state.buckets.summary(nowMs, rule.baselineMs);
-      const beforeHours = (rule.baselineMs - rule.windowMs) / HOUR_MS;
+      // Over the hours actually seen: a meter up for 10 hours has no 24 hours to average.
+      const seenMs = nowMs - (state.buckets.oldestMs() ?? nowMs);
+      const beforeHours = Math.min(rule.baselineMs, seenMs) / HOUR_MS - rule.windowMs / HOUR_MS;
       usualUsdPerHour = (baseline.costUsd - window.costUsd) / beforeHours;
       const rate = window.costUsd / (rule.windowMs / HOUR_MS);
-      value = usualUsdPerHour > 0 ? rate / usualUsdPerHour : undefined;
+      value = beforeHours > 0 && usualUsdPerHour > 0 ? rate / usualUsdPerHour : undefined;
       // No usual spend yet: nothing to compare with, so no spike (spendPerHourUsd covers that).
       if (baseline.calls - window.calls < rule.minCalls) value = undefined;
     } else {

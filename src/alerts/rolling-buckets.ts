@@ -92,6 +92,11 @@ export class RollingBuckets {
     };
   }
 
+  /** Start of the oldest bucket kept, or undefined when empty. */
+  oldestMs(): number | undefined {
+    return this.buckets[0]?.startMs;
+  }
+
   private evict(nowMs: number): void {
     while (
       this.buckets.length > 0 &&
