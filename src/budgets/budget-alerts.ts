@@ -49,31 +49,50 @@ export function stateFor(usedPercent: number, thresholds: readonly number[]): Bu
   return crossed.length === belowHundred.length && belowHundred.length > 1 ? "critical" : "warning";
 }
 
+/** How an alert reads in the diagnostics log: its level, its line, and its name in failures. */
+export interface AlertDescription {
+  level: "warn" | "error";
+  message: string;
+  label: string;
+}
+
+function describeBudgetAlert(alert: BudgetAlert): AlertDescription {
+  return {
+    level: alert.state === "exceeded" ? "error" : "warn",
+    message: `budget "${alert.budgetId}" (${alert.scope}) reached ${alert.threshold}% in ${alert.windowKey}: $${alert.spentUsd.toFixed(4)}${alert.limitUsd === undefined ? "" : ` of $${alert.limitUsd}`}`,
+    label: `alert "${alert.budgetId}" ${alert.threshold}%`,
+  };
+}
+
 /**
  * Delivers alerts off the caller's path: callbacks, then the webhook with retries, backoff and a
- * timeout, and a line in the diagnostics log. Nothing here ever throws into a call.
+ * timeout, and a line in the diagnostics log. Nothing here ever throws into a call. Budget alerts
+ * and health alerts (src/alerts/) share it, so both reach the same channels the same way.
  */
-export class AlertDispatcher {
-  private readonly callbacks: readonly BudgetAlertCallback[];
+export class AlertDispatcher<Alert = BudgetAlert> {
+  private readonly callbacks: readonly ((alert: Alert) => unknown)[];
   private readonly webhook: BudgetWebhook | undefined;
   private readonly diagnostics: Diagnostics;
+  private readonly describe: (alert: Alert) => AlertDescription;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(options: {
-    callbacks: readonly BudgetAlertCallback[];
+    callbacks: readonly ((alert: Alert) => unknown)[];
     webhook: BudgetWebhook | undefined;
     diagnostics: Diagnostics;
+    /** Default: the budget alert's line. */
+    describe?: (alert: Alert) => AlertDescription;
   }) {
     this.callbacks = options.callbacks;
     this.webhook = options.webhook;
     this.diagnostics = options.diagnostics;
+    this.describe =
+      options.describe ?? (describeBudgetAlert as unknown as (alert: Alert) => AlertDescription);
   }
 
-  dispatch(alert: BudgetAlert): void {
-    this.diagnostics.report(
-      alert.state === "exceeded" ? "error" : "warn",
-      `budget "${alert.budgetId}" (${alert.scope}) reached ${alert.threshold}% in ${alert.windowKey}: $${alert.spentUsd.toFixed(4)}${alert.limitUsd === undefined ? "" : ` of $${alert.limitUsd}`}`,
-    );
+  dispatch(alert: Alert): void {
+    const description = this.describe(alert);
+    this.diagnostics.report(description.level, description.message);
     const work = this.deliver(alert).finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
   }
@@ -83,7 +102,7 @@ export class AlertDispatcher {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  private async deliver(alert: BudgetAlert): Promise<void> {
+  private async deliver(alert: Alert): Promise<void> {
     for (const callback of this.callbacks) {
       try {
         await callback(alert);
@@ -91,7 +110,7 @@ export class AlertDispatcher {
         this.diagnostics.once(
           `budget-callback:${callback.name}`,
           "warn",
-          "a budget alert callback threw (reported once)",
+          "an alert callback threw (reported once)",
           error,
         );
       }
@@ -99,7 +118,7 @@ export class AlertDispatcher {
     if (this.webhook !== undefined) await this.post(this.webhook, alert);
   }
 
-  private async post(webhook: BudgetWebhook, alert: BudgetAlert): Promise<void> {
+  private async post(webhook: BudgetWebhook, alert: Alert): Promise<void> {
     const maxAttempts = webhook.maxAttempts ?? 4;
     const body = JSON.stringify(alert);
     let lastProblem = "";
@@ -126,7 +145,7 @@ export class AlertDispatcher {
     }
     this.diagnostics.report(
       "error",
-      `budget alert webhook ${redact(webhook.url)} failed (${lastProblem}); alert "${alert.budgetId}" ${alert.threshold}% not delivered`,
+      `alert webhook ${redact(webhook.url)} failed (${lastProblem}); ${this.describe(alert).label} not delivered`,
     );
   }
 }

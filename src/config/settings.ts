@@ -64,20 +64,29 @@ function parseTimeZone(value: unknown): string | undefined {
 }
 
 // Budget rules: a JSON array (file) or a JSON string of one (env); each rule is checked by the meter.
+function parseAlertRules(value: unknown): unknown[] | undefined {
+  return parseRuleArray(
+    value,
+    "health alert rules",
+    '[{ "id": "slow", "metric": "latencyP95Ms", "above": 5000 }]',
+  );
+}
+
 function parseBudgets(value: unknown): unknown[] | undefined {
+  return parseRuleArray(value, "budget rules", '[{ "window": "day", "limitUsd": 50 }]');
+}
+
+function parseRuleArray(value: unknown, what: string, example: string): unknown[] | undefined {
   if (value === undefined || value === "") return undefined;
   let parsed = value;
   if (typeof value === "string") {
     try {
       parsed = JSON.parse(value);
     } catch {
-      throw new Error(`expected a JSON array of budget rules, got ${JSON.stringify(value)}`);
+      throw new Error(`expected a JSON array of ${what}, got ${JSON.stringify(value)}`);
     }
   }
-  if (!Array.isArray(parsed))
-    throw new Error(
-      'expected an array of budget rules such as [{ "window": "day", "limitUsd": 50 }]',
-    );
+  if (!Array.isArray(parsed)) throw new Error(`expected an array of ${what} such as ${example}`);
   return parsed;
 }
 
@@ -195,6 +204,13 @@ export const SETTINGS = {
       'Budget rules (JSON array), e.g. [{"window":"day","limitUsd":50,"enforce":true}]. See docs/budgets.md.',
     defaultValue: undefined as unknown[] | undefined,
     parse: parseBudgets,
+  } satisfies SettingSpec<unknown[] | undefined>,
+  alerts: {
+    env: "LLMETER_ALERTS",
+    description:
+      'Health alert rules (JSON array), e.g. [{"id":"slow","metric":"latencyP95Ms","above":5000,"window":"5m","minCalls":20}]. See docs/alerts.md.',
+    defaultValue: undefined as unknown[] | undefined,
+    parse: parseAlertRules,
   } satisfies SettingSpec<unknown[] | undefined>,
   otel: {
     env: "LLMETER_OTEL",

@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
+import {
+  createHealthAlerts,
+  type HealthAlertsRuntime,
+  type MeterHealthAlerts,
+  type MeterHealthAlertsView,
+} from "../alerts/meter-health-alerts.ts";
 import type { BudgetManager, BudgetReservation } from "../budgets/budget-manager.ts";
 import { createBudgetManager, type MeterBudgets } from "../budgets/create-budget-manager.ts";
 import type { Environment } from "../config/environment.ts";
@@ -137,6 +143,12 @@ export interface MeterOptions {
    */
   budgets?: MeterBudgets;
   /**
+   * Health alerts: p95 latency or TTFT, error rate, spend per hour or a spend spike over a rolling
+   * window, fired once per breach and once on recovery. Rules from the `alerts` setting apply too.
+   * See docs/alerts.md.
+   */
+  alerts?: MeterHealthAlerts;
+  /**
    * Rewrites each event's free attributes before anything keeps or exports them (ledger, sinks,
    * spans): return them without the secrets, e.g. `({ email, ...rest }) => rest`. The result is
    * validated like any attribute; a hook that throws drops the event's attributes (reported once).
@@ -192,6 +204,7 @@ export function createMeter(options: MeterOptions = {}): Meter {
       db: { value: values.db, source: sources.db },
       syncWrites: values.syncWrites,
       budgetRules: values.budgets,
+      alertRules: values.alerts,
       otel: values.otel,
       retention:
         options.retention === false
@@ -227,6 +240,9 @@ class RecordingMeter implements Meter {
   private readonly budgetManager: BudgetManager | undefined;
   private readonly redactAttributes: MeterOptions["redactAttributes"];
   readonly budgets: MeterBudgetsView | undefined;
+  private readonly healthAlerts: HealthAlertsRuntime | undefined;
+  /** Present when the meter has health alert rules (the `alerts` option or setting). */
+  readonly alerts: MeterHealthAlertsView | undefined;
 
   constructor(
     options: MeterOptions,
@@ -237,6 +253,7 @@ class RecordingMeter implements Meter {
       db: { value: string; source: ConfigSource };
       syncWrites: boolean;
       budgetRules?: unknown[] | undefined;
+      alertRules?: unknown[] | undefined;
       otel?: OtelSettingValue | undefined;
       retention: RetentionPolicy | undefined;
     },
@@ -324,6 +341,20 @@ class RecordingMeter implements Meter {
         activeReservations: () => budgetManager.ledger.activeReservations(this.now()),
       };
       this.stopHooks.push(() => budgetManager.close());
+    }
+    this.healthAlerts = createHealthAlerts({
+      alerts: options.alerts,
+      settingRules: settings.alertRules,
+      diagnostics: this.diagnostics,
+    });
+    const healthAlerts = this.healthAlerts;
+    if (healthAlerts !== undefined) {
+      this.alerts = {
+        status: () => {
+          this.drain();
+          return healthAlerts.status();
+        },
+      };
     }
     this.sessions = new SessionRegistry(
       { summarize: (id) => this.summarizeSession(id), now: this.now },
@@ -478,7 +509,9 @@ class RecordingMeter implements Meter {
       ...this.channels.map((channel) => channel.whenIdle()),
       this.ledger?.flush(),
       this.otel?.flush(),
-    ]).then(() => this.budgetManager?.idle());
+    ])
+      .then(() => this.budgetManager?.idle())
+      .then(() => this.healthAlerts?.idle());
     if (options.timeoutMs === undefined) return idle;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
@@ -625,6 +658,7 @@ class RecordingMeter implements Meter {
       this.budgetManager?.settle(reservation, event);
       this.window.add(event);
       this.ledger?.push(event);
+      this.healthAlerts?.observe(event);
       this.sessions.touch(event.sessionId);
       for (const channel of this.channels) channel.push(event);
       if (calls !== undefined) this.finishInstrumentations(event, calls);

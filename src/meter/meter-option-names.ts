@@ -27,6 +27,7 @@ const METER_OPTIONS: { readonly [K in keyof Required<MeterOptions>]: true } = {
   instrumentations: true,
   otel: true,
   budgets: true,
+  alerts: true,
   redactAttributes: true,
 };
 

@@ -1,0 +1,74 @@
+import { AlertDispatcher, type BudgetWebhook } from "../budgets/budget-alerts.ts";
+import type { Diagnostics } from "../meter/diagnostics.ts";
+import type { UsageEvent } from "../usage/usage-event.ts";
+import {
+  type HealthAlert,
+  HealthAlertEvaluator,
+  type HealthAlertStatus,
+} from "./health-alert-evaluator.ts";
+import { type HealthAlertRule, resolveHealthAlertRule } from "./health-alert-rule.ts";
+
+/** Receives health alerts; may be async. A callback that throws is reported, never re-thrown. */
+export type HealthAlertCallback = (alert: HealthAlert) => unknown;
+
+/** `createMeter({ alerts })`: health rules and where their alerts go. See docs/alerts.md. */
+export interface MeterHealthAlerts {
+  rules?: readonly HealthAlertRule[];
+  onAlert?: HealthAlertCallback | readonly HealthAlertCallback[];
+  /** POSTed the alert as JSON, with the budget webhook's retries. */
+  webhook?: string | BudgetWebhook;
+}
+
+/** `meter.alerts`: where each health rule stands. */
+export interface MeterHealthAlertsView {
+  status(): HealthAlertStatus[];
+}
+
+/** The meter's health alerts: evaluation as events are recorded, delivery off the call path. */
+export interface HealthAlertsRuntime extends MeterHealthAlertsView {
+  observe(event: UsageEvent): void;
+  idle(): Promise<void>;
+}
+
+/**
+ * Builds the runtime from the `alerts` option and the `alerts` setting's rules (option rules win
+ * by id). Undefined when there are no rules, so a meter without alerts pays nothing per event.
+ */
+export function createHealthAlerts(options: {
+  alerts: MeterHealthAlerts | undefined;
+  settingRules: readonly unknown[] | undefined;
+  diagnostics: Diagnostics;
+}): HealthAlertsRuntime | undefined {
+  const own = (options.alerts?.rules ?? []).map((rule) =>
+    resolveHealthAlertRule(rule, "createMeter({ alerts })"),
+  );
+  const ids = new Set(own.map((rule) => rule.id));
+  const fromSetting = (options.settingRules ?? [])
+    .map((rule) => resolveHealthAlertRule(rule as HealthAlertRule, "the alerts setting"))
+    .filter((rule) => !ids.has(rule.id));
+  const rules = [...own, ...fromSetting];
+  if (rules.length === 0) return undefined;
+  const onAlert = options.alerts?.onAlert;
+  const webhook = options.alerts?.webhook;
+  const dispatcher = new AlertDispatcher<HealthAlert>({
+    callbacks: onAlert === undefined ? [] : Array.isArray(onAlert) ? onAlert : [onAlert],
+    webhook:
+      typeof webhook === "string" ? { url: webhook } : (webhook as BudgetWebhook | undefined),
+    diagnostics: options.diagnostics,
+    describe: (alert) => ({
+      level: "warn",
+      message: `health alert "${alert.alertId}" (${alert.scope}) ${alert.status}: ${alert.metric} ${formatValue(alert)} ${alert.status === "firing" ? ">" : "<="} ${alert.above} over ${alert.window} (${alert.calls} calls)`,
+      label: `health alert "${alert.alertId}" ${alert.status}`,
+    }),
+  });
+  const evaluator = new HealthAlertEvaluator(rules, (alert) => dispatcher.dispatch(alert));
+  return {
+    observe: (event) => evaluator.observe(event),
+    status: () => evaluator.status(),
+    idle: () => dispatcher.idle(),
+  };
+}
+
+function formatValue(alert: HealthAlert): string {
+  return Number.isInteger(alert.value) ? String(alert.value) : alert.value.toFixed(4);
+}
