@@ -49,19 +49,20 @@ export async function createProgram(
   registerForecastCommand(program, context);
   const command = argv?.find((argument) => !argument.startsWith("-"));
   if (command === undefined || !LIGHT_COMMANDS.has(command)) {
-    const [demo, mockProvider, prices, serve, run] = await Promise.all([
+    const [demo, mockProvider, prices, serve, run, reprice] = await Promise.all([
       import("./commands/demo.ts"),
       import("./commands/mock-provider.ts"),
       import("./commands/prices.ts"),
       import("./commands/serve.ts"),
       import("./commands/run.ts"),
+      import("./commands/reprice.ts"),
     ]);
     demo.registerDemoCommand(program);
     mockProvider.registerMockProviderCommand(program);
     prices.registerPricesCommand(program, context);
     serve.registerServeCommand(program, context);
     run.registerRunCommand(program, context);
-    (await import("./commands/reprice.ts")).registerRepriceCommand(program, context);
+    reprice.registerRepriceCommand(program, context);
   }
   return program;
 }
