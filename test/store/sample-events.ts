@@ -1,16 +1,8 @@
+import { seededRandom } from "../../src/forecast/synthetic-daily-spend.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
 
 /** A small deterministic PRNG (mulberry32), so every store sees exactly the same data. */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const createRandom = seededRandom;
 
 const PROVIDERS = ["openai", "anthropic", "google"] as const;
 const MODELS: Record<string, string[]> = {
