@@ -1,3 +1,4 @@
+import { type GatewaySetting, parseGatewaySetting } from "./gateway-setting.ts";
 import { type OtelSettingValue, parseOtelSetting } from "./otel-setting.ts";
 
 /**
@@ -233,6 +234,13 @@ export const SETTINGS = {
     defaultValue: undefined as string | undefined,
     parse: parseOptionalString,
   } satisfies SettingSpec<string | undefined>,
+  gateway: {
+    env: "LLMETER_GATEWAY",
+    description:
+      'llmeter gateway: port, host, providers (base URL and include_usage injection per route), maxRequestBytes, requestTimeoutMs, drainTimeoutMs, dashboard, accessLog, e.g. {"port":4390,"providers":{"vllm":{"baseUrl":"http://10.0.0.5:8000/v1"}}}. See docs/gateway.md.',
+    defaultValue: undefined as GatewaySetting | undefined,
+    parse: parseGatewaySetting,
+  } satisfies SettingSpec<GatewaySetting | undefined>,
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
