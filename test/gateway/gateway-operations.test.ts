@@ -39,7 +39,9 @@ describe("gateway operations", () => {
     const page = await fetch(`${rig.gateway.url}/`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
-    const report = await (await fetch(`${rig.gateway.url}/api/report?period=all`)).json();
+    const report = (await (await fetch(`${rig.gateway.url}/api/report?period=all`)).json()) as {
+      totals: unknown;
+    };
     expect(report.totals).toMatchObject({ totalRequests: 1, successfulRequests: 1 });
   });
 
