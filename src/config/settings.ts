@@ -257,6 +257,8 @@ export const OTHER_VARIABLES = {
     'Path of the project configuration file (default .llmeter/config.json); "none" reads no file.',
   LLMETER_DEBUG: "Print llmeter's debug diagnostics on stderr.",
   LLMETER_DASHBOARD_TOKEN: "Access token of `llmeter serve` (the dashboard).",
+  LLMETER_GATEWAY_URL:
+    "Set by `llmeter run` for its child: the ephemeral gateway's URL; llmeter/auto does not instrument clients pointed at it.",
 } as const;
 
 /** Variables llmeter's own test suite and benchmarks read; known, so they draw no warning. */
