@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { AzureOpenAI } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMeter } from "../../src/meter/create-meter.ts";
 import { createOtelInstrumentation } from "../../src/otel/otel-instrumentation.ts";
@@ -66,6 +67,40 @@ describe("the gateway for any language (raw HTTP)", () => {
     expect(events[2]?.outputTokens).toBe(
       JSON.parse(completed?.slice("data: ".length) ?? "{}").response.usage.output_tokens,
     );
+  });
+
+  it("Azure deployments and an OpenAI-compatible provider by name, each under its own provider", async () => {
+    rig = await startGatewayRig({ deployments: { "prod-chat": "gpt-4o-2024-08-06" } });
+    const azure = new AzureOpenAI({
+      baseURL: `${rig.gateway.url}/azure/openai`,
+      apiKey: "azure-key",
+      apiVersion: "2024-10-21",
+      deployment: "prod-chat",
+      maxRetries: 0,
+    });
+    const answer = await azure.chat.completions.create({
+      model: "prod-chat",
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    expect(rig.upstream.requests[0]?.path).toBe(
+      "/openai/deployments/prod-chat/chat/completions?api-version=2024-10-21",
+    );
+    const groq = await fetch(`${rig.gateway.url}/groq/v1/chat/completions`, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({
+        model: "llama-3.3-70b-versatile",
+        messages: [{ role: "user", content: "Hi" }],
+      }),
+    });
+    expect(groq.status).toBe(200);
+    const events = await rig.ledgerEvents();
+    expect(events.map((event) => [event.provider, event.model])).toEqual([
+      ["azure", "prod-chat"],
+      ["groq", "llama-3.3-70b-versatile"],
+    ]);
+    expect(events[0]?.responseModel).toBe(answer.model);
+    expect(events[0]?.inputTokens).toBe(answer.usage?.prompt_tokens);
   });
 
   it("curl: attribution headers become the event's tenant, user, session and attributes, and are not forwarded", async () => {
