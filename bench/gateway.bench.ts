@@ -1,6 +1,8 @@
 /**
  * What the llmeter gateway adds to a call: the same loopback mock provider called directly and
- * through the gateway (which meters every call into a SQLite ledger), by an undici client.
+ * through the gateway (which meters every call into a SQLite ledger), by an undici client. The
+ * gateway runs in its own process (`--same-process` puts it beside the client and the mock), as
+ * it is deployed; the mock and the client share this one.
  *
  * - Latency at a fixed rate (open loop: requests are sent on schedule, whatever the answers do),
  *   for plain chat completions: p50 and p99 direct, through the gateway, and the difference.
@@ -8,11 +10,13 @@
  * - The highest rate the gateway sustained: closed loop, 64 requests in flight, for a few seconds.
  * - The gateway process's resident memory after the runs.
  *
- * Run: node_modules/.bin/node bench/gateway.bench.ts [--seconds 3] [--rates 200,1000] [--streams 300]
+ * Run: node_modules/.bin/node bench/gateway.bench.ts [--seconds 3] [--rates 200,1000] [--streams 300] [--same-process]
  */
+import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { Agent, request } from "undici";
 import { createGateway } from "../src/gateway/index.ts";
@@ -24,21 +28,87 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "3" },
     rates: { type: "string", default: "200,1000" },
     streams: { type: "string", default: "300" },
+    "same-process": { type: "boolean", default: false },
+    // Internal: this file started as the gateway's own process.
+    "serve-upstream": { type: "string" },
   },
 });
+
+if (values["serve-upstream"] !== undefined) {
+  // The gateway's process: serve until the parent closes stdin, then report and exit.
+  const folder = mkdtempSync(join(tmpdir(), "llmeter-gateway-bench-"));
+  const served = await createGateway({
+    port: 0,
+    ledger: join(folder, "usage.db"),
+    dashboard: false,
+    providers: { openai: { baseUrl: values["serve-upstream"] } },
+    configContext: { env: {}, cwd: folder },
+  });
+  process.stdout.write(`${served.url}\n`);
+  process.stdin.resume();
+  await new Promise((resolve) => process.stdin.once("end", resolve));
+  await served.meter.flush();
+  const health = served.meter.getHealth();
+  const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
+  await served.close();
+  process.stdout.write(
+    `${JSON.stringify({ recorded: health.recorded, lost: health.droppedBySink.ledger ?? 0, rss })}\n`,
+  );
+  process.exit(0);
+}
 const SECONDS = Number(values.seconds);
 const RATES = values.rates.split(",").map(Number);
 const STREAMS = Number(values.streams);
 
 const mock = await startMockProvider({ chunks: 50, replyWords: 50 });
-const folder = mkdtempSync(join(tmpdir(), "llmeter-gateway-bench-"));
-const gateway = await createGateway({
-  port: 0,
-  ledger: join(folder, "usage.db"),
-  dashboard: false,
-  providers: { openai: { baseUrl: mock.openaiBaseUrl } },
-  configContext: { env: {}, cwd: folder },
-});
+const gateway = values["same-process"]
+  ? await sameProcessGateway(mock.openaiBaseUrl)
+  : await gatewayProcess(mock.openaiBaseUrl);
+
+interface BenchGateway {
+  url: string;
+  /** Stops it; resolves with what it recorded and its resident memory. */
+  stop(): Promise<{ recorded: number; lost: number; rss: number }>;
+}
+
+async function sameProcessGateway(upstream: string): Promise<BenchGateway> {
+  const folder = mkdtempSync(join(tmpdir(), "llmeter-gateway-bench-"));
+  const served = await createGateway({
+    port: 0,
+    ledger: join(folder, "usage.db"),
+    dashboard: false,
+    providers: { openai: { baseUrl: upstream } },
+    configContext: { env: {}, cwd: folder },
+  });
+  return {
+    url: served.url,
+    async stop() {
+      await served.meter.flush();
+      const health = served.meter.getHealth();
+      await served.close();
+      return {
+        recorded: health.recorded,
+        lost: health.droppedBySink.ledger ?? 0,
+        rss: Math.round(process.memoryUsage().rss / 2 ** 20),
+      };
+    },
+  };
+}
+
+async function gatewayProcess(upstream: string): Promise<BenchGateway> {
+  const child = spawn(process.execPath, [import.meta.filename, "--serve-upstream", upstream], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const url = String((await lines.next()).value);
+  return {
+    url,
+    async stop() {
+      child.stdin.end();
+      return JSON.parse(String((await lines.next()).value));
+    },
+  };
+}
 const client = new Agent({ connections: 512, pipelining: 1 });
 const body = JSON.stringify({
   model: "gpt-4o-mini",
@@ -163,19 +233,16 @@ printTable("Time to the first streamed chunk (50-chunk chat stream, sequential)"
 
 const directRate = await saturate(targets.direct, 64);
 const gatewayRate = await saturate(targets.gateway, 64);
-await gateway.meter.flush();
+const stopped = await gateway.stop();
 printTable("Highest sustained rate (64 in flight, closed loop)", [
   {
     "direct requests/s": Math.round(directRate),
     "gateway requests/s": Math.round(gatewayRate),
-    "recorded events": gateway.meter.getHealth().recorded,
-    "lost by ledger": gateway.meter.getHealth().droppedBySink.ledger ?? 0,
-    "RSS MiB (mock, gateway and client in one process)": Math.round(
-      process.memoryUsage().rss / 2 ** 20,
-    ),
+    "recorded events": stopped.recorded,
+    "lost by ledger": stopped.lost,
+    [values["same-process"] ? "RSS MiB (all in one process)" : "gateway RSS MiB"]: stopped.rss,
   },
 ]);
 
-await gateway.close();
 await client.close();
 await mock.close();
