@@ -1,4 +1,5 @@
 import { autoState } from "./auto-state.ts";
+import { sendsThroughGateway } from "./gateway-clients.ts";
 
 type ClientClass = new (...args: never[]) => object;
 
@@ -20,7 +21,8 @@ export function wrapClientClass<C extends ClientClass>(
   return new Proxy(original, {
     construct(target, args, newTarget) {
       const client = Reflect.construct(target, args, newTarget) as object;
-      if (autoState().skipDepth === 0) instrument(client);
+      // A client the gateway of `llmeter run` meters is not metered twice.
+      if (autoState().skipDepth === 0 && !sendsThroughGateway(client)) instrument(client);
       return client;
     },
     get(target, key, receiver) {

@@ -49,13 +49,14 @@ export async function createProgram(
   registerForecastCommand(program, context);
   const command = argv?.find((argument) => !argument.startsWith("-"));
   if (command === undefined || !LIGHT_COMMANDS.has(command)) {
-    const [demo, mockProvider, prices, serve, run, reprice] = await Promise.all([
+    const [demo, mockProvider, prices, serve, run, reprice, gateway] = await Promise.all([
       import("./commands/demo.ts"),
       import("./commands/mock-provider.ts"),
       import("./commands/prices.ts"),
       import("./commands/serve.ts"),
       import("./commands/run.ts"),
       import("./commands/reprice.ts"),
+      import("./commands/gateway.ts"),
     ]);
     demo.registerDemoCommand(program);
     mockProvider.registerMockProviderCommand(program);
@@ -63,6 +64,7 @@ export async function createProgram(
     serve.registerServeCommand(program, context);
     run.registerRunCommand(program, context);
     reprice.registerRepriceCommand(program, context);
+    gateway.registerGatewayCommand(program, context);
   }
   return program;
 }

@@ -1,3 +1,4 @@
+import { type GatewaySetting, parseGatewaySetting } from "./gateway-setting.ts";
 import { type OtelSettingValue, parseOtelSetting } from "./otel-setting.ts";
 
 /**
@@ -233,6 +234,13 @@ export const SETTINGS = {
     defaultValue: undefined as string | undefined,
     parse: parseOptionalString,
   } satisfies SettingSpec<string | undefined>,
+  gateway: {
+    env: "LLMETER_GATEWAY",
+    description:
+      'llmeter gateway: port, host, providers (base URL and include_usage injection per route), maxRequestBytes, requestTimeoutMs, drainTimeoutMs, dashboard, accessLog, e.g. {"port":4390,"providers":{"vllm":{"baseUrl":"http://10.0.0.5:8000/v1"}}}. See docs/gateway.md.',
+    defaultValue: undefined as GatewaySetting | undefined,
+    parse: parseGatewaySetting,
+  } satisfies SettingSpec<GatewaySetting | undefined>,
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -249,6 +257,8 @@ export const OTHER_VARIABLES = {
     'Path of the project configuration file (default .llmeter/config.json); "none" reads no file.',
   LLMETER_DEBUG: "Print llmeter's debug diagnostics on stderr.",
   LLMETER_DASHBOARD_TOKEN: "Access token of `llmeter serve` (the dashboard).",
+  LLMETER_GATEWAY_URL:
+    "Set by `llmeter run` for its child: the ephemeral gateway's URL; llmeter/auto does not instrument clients pointed at it.",
 } as const;
 
 /** Variables llmeter's own test suite and benchmarks read; known, so they draw no warning. */

@@ -71,6 +71,37 @@ export async function startDashboardServer(
   options: DashboardServerOptions,
 ): Promise<DashboardServer> {
   const host = options.host ?? "127.0.0.1";
+  const server = createServer(createDashboardHandler(options));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? DEFAULT_DASHBOARD_PORT, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${urlHost}:${address.port}/`,
+    host: address.address,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * The dashboard as a `node:http` request handler, for a server that serves other paths too (the
+ * gateway mounts it at `/`). `options.host` is the address the server is bound to: beyond
+ * loopback the access token is required; on loopback, requests naming another host are refused.
+ */
+export function createDashboardHandler(
+  options: Omit<DashboardServerOptions, "port">,
+): (request: IncomingMessage, response: ServerResponse) => void {
+  const host = options.host ?? "127.0.0.1";
   const token = options.token === "" ? undefined : options.token;
   if (!isLoopbackHost(host) && token === undefined)
     throw new Error(
@@ -230,7 +261,7 @@ export async function startDashboardServer(
     }
   };
 
-  const server = createServer((request, response) => {
+  return (request, response) => {
     handle(request, response).catch((error: unknown) => {
       // The message only: stack traces and store details stay in the server's log.
       process.stderr.write(`llmeter dashboard: ${(error as Error)?.stack ?? String(error)}\n`);
@@ -240,25 +271,6 @@ export async function startDashboardServer(
         });
       else response.destroy();
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? DEFAULT_DASHBOARD_PORT, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const urlHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${urlHost}:${address.port}/`,
-    host: address.address,
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
   };
 }
 

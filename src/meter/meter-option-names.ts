@@ -49,6 +49,8 @@ const OPTION_FOR_SETTING: { readonly [K in Exclude<SettingName, keyof MeterOptio
     "it is a setting of llmeter/auto (LLMETER_ATTRIBUTION_HEADERS); in code, use withAttribution() in your request handler",
   session:
     'the option is "attributes": createMeter({ attributes: { sessionId: "nightly-batch" } })',
+  gateway:
+    'it is a setting of llmeter gateway (LLMETER_GATEWAY); in code, pass the options to createGateway() from "llmeter/gateway"',
 };
 
 /**

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { ledgerLocationOf } from "../../config/ledger-location.ts";
 import { redactSecrets } from "../../usage/redact-secrets.ts";
 import { buildUsageReport } from "../build-usage-report.ts";
 import { type CliContext, writeOut } from "../cli-context.ts";
@@ -9,7 +10,7 @@ import { layoutFor, toJsonText } from "../format/text-layout.ts";
 import { formatUsageReport } from "../format/usage-report-text.ts";
 import { withLedger } from "../open-ledger.ts";
 import { PassThroughExit } from "../pass-through-exit.ts";
-import { resolveQuery } from "../usage-query.ts";
+import { ledgerLocation, resolveQuery } from "../usage-query.ts";
 
 const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
@@ -51,25 +52,44 @@ function runChild(command: string[], env: NodeJS.ProcessEnv, cwd: string): Promi
 export function registerRunCommand(program: Command, context: CliContext): void {
   program
     .command("run")
-    .description("run a command with every Node process it starts metered, then print its usage")
+    .description(
+      "run a command with every Node process it starts metered (and its other SDKs through an ephemeral gateway), then print its usage",
+    )
     .argument("<command...>", "the command and its arguments (after --)")
     .option("--db <path>", "ledger location (default: the db setting)")
     .option("--json", "print the report as JSON (the same shape as usage show --json)")
+    .option(
+      "--no-gateway",
+      "do not start the gateway that meters the command's non-Node SDKs (Python, curl, ...)",
+    )
     .addHelpText(
       "after",
       "\nExamples:\n  llmeter run -- node batch.js\n  llmeter run --json -- npm start",
     )
-    .action(async (command: string[], flags: { db?: string; json?: boolean }) => {
+    .action(async (command: string[], flags: { db?: string; json?: boolean; gateway: boolean }) => {
       const startedAt = new Date(context.now()).toISOString();
       // The session names the command, and a command line can carry a key (`--api-key sk-...`).
       const session = `${redactSecrets(command.join(" "))} @ ${startedAt}`;
+      const gateway = flags.gateway
+        ? await startRunGateway(
+            ledgerLocationOf(ledgerLocation(flags, context), context.cwd),
+            session,
+            context,
+          )
+        : undefined;
       const env: NodeJS.ProcessEnv = {
         ...context.env,
         NODE_OPTIONS: withAutoImport(context.env.NODE_OPTIONS, autoEntry()),
         LLMETER_SESSION: session,
         ...(flags.db === undefined ? {} : { LLMETER_DB: flags.db }),
+        ...(gateway === undefined ? {} : gatewayEnvironment(gateway.url, context.env)),
       };
-      const exitCode = await runChild(command, env, context.cwd);
+      let exitCode: number;
+      try {
+        exitCode = await runChild(command, env, context.cwd);
+      } finally {
+        await gateway?.close();
+      }
       const queryFlags = { db: flags.db, json: flags.json, session, period: "all" };
       await withLedger(queryFlags, context, { create: true }, async (store) => {
         const query = await resolveQuery(queryFlags, context, store);
@@ -81,4 +101,58 @@ export function registerRunCommand(program: Command, context: CliContext): void 
       });
       if (exitCode !== 0) throw new PassThroughExit(exitCode);
     });
+}
+
+/**
+ * The base-URL variables each SDK reads, pointed at the gateway: `OPENAI_BASE_URL` (openai for
+ * Node and Python), `ANTHROPIC_BASE_URL` (@anthropic-ai/sdk, anthropic), `GOOGLE_GEMINI_BASE_URL`
+ * (@google/genai, google-genai). One the user already set is kept: it names an upstream the gateway
+ * does not know. `LLMETER_GATEWAY_URL` tells llmeter/auto which clients the gateway meters.
+ */
+export function gatewayEnvironment(
+  url: string,
+  env: Record<string, string | undefined>,
+): Record<string, string> {
+  const chosen: Record<string, string> = { LLMETER_GATEWAY_URL: url };
+  const variables = {
+    OPENAI_BASE_URL: `${url}/openai/v1`,
+    ANTHROPIC_BASE_URL: `${url}/anthropic`,
+    GOOGLE_GEMINI_BASE_URL: `${url}/gemini`,
+  };
+  for (const [name, value] of Object.entries(variables))
+    if (env[name] === undefined || env[name] === "") chosen[name] = value;
+  return chosen;
+}
+
+/** An ephemeral gateway on a free loopback port whose calls carry the run's session. */
+async function startRunGateway(
+  location: string,
+  session: string,
+  context: CliContext,
+): Promise<{ url: string; close(): Promise<void> }> {
+  // Loaded here: undici and the gateway are only needed when the command runs.
+  const [{ createGateway }, { createMeter }] = await Promise.all([
+    import("../../gateway/create-gateway.ts"),
+    import("../../meter/create-meter.ts"),
+  ]);
+  const configContext = { env: context.env, cwd: context.cwd };
+  const meter = createMeter({
+    ledger: location,
+    attributes: { sessionId: session },
+    configContext,
+  });
+  const gateway = await createGateway({
+    port: 0,
+    host: "127.0.0.1",
+    meter,
+    dashboard: false,
+    configContext,
+  });
+  return {
+    url: gateway.url,
+    async close() {
+      await gateway.close();
+      await meter.shutdown();
+    },
+  };
 }

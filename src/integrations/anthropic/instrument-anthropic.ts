@@ -3,22 +3,21 @@ import { getMeter } from "../../meter/global-meter.ts";
 import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
 import { clientSecrets } from "../shared/client-secrets.ts";
 import { patchMethod } from "../shared/patch-method.ts";
-import { rememberResponseId } from "../shared/remember-response-id.ts";
 import {
   assignDefined,
-  finiteNumber,
   type ServerEndpoint,
   serverFromBaseUrl,
 } from "../shared/request-details.ts";
 import { endWithError, runInCallContext, startTracker } from "../shared/start-tracker.ts";
 import { type SdkStreamLike, watchSdkStream } from "../shared/stream-watch.ts";
 import { trackApiPromise } from "../shared/track-api-promise.ts";
-import { AnthropicStreamHandler } from "./anthropic-stream-handler.ts";
 import {
-  type AnthropicUsageLike,
-  anthropicToolCalls,
-  anthropicUsageToTokens,
-} from "./anthropic-usage.ts";
+  type AnthropicMessageBodyLike,
+  type AnthropicMessageLike,
+  addAnthropicRequestDetails,
+  recordAnthropicMessage,
+} from "./anthropic-message.ts";
+import { AnthropicStreamHandler } from "./anthropic-stream-handler.ts";
 import { recordBatchResults } from "./record-batch-results.ts";
 
 /** Options of `instrumentAnthropic`. */
@@ -40,23 +39,8 @@ export interface InstrumentAnthropicOptions {
   modelAliases?: Record<string, string>;
 }
 
-interface MessageBodyLike {
-  model?: string;
-  stream?: boolean | null;
-  service_tier?: string | null;
-  max_tokens?: number | null;
-  temperature?: number | null;
-  top_p?: number | null;
-  top_k?: number | null;
-}
-
-interface MessageLike {
-  id?: string;
-  model?: string;
-  stop_reason?: string | null;
-  usage?: AnthropicUsageLike | null;
-  container?: { id?: string } | null;
-}
+type MessageBodyLike = AnthropicMessageBodyLike;
+type MessageLike = AnthropicMessageLike;
 
 interface ClientSettings {
   meter: Meter | undefined;
@@ -126,12 +110,7 @@ function wrapCreate(
       assignDefined(info, settings.server);
       const secrets = settings.secrets();
       if (secrets !== undefined) info.secrets = secrets;
-      assignDefined(info, {
-        requestMaxTokens: finiteNumber(body.max_tokens),
-        requestTemperature: finiteNumber(body.temperature),
-        requestTopP: finiteNumber(body.top_p),
-        requestTopK: finiteNumber(body.top_k),
-      });
+      addAnthropicRequestDetails(info, body);
       tracker = startTracker(meter, info);
     } catch (error) {
       // An enforced budget refused the call (BudgetExceededError): nothing was sent.
@@ -192,22 +171,7 @@ function recordMessage(
   tracker: TrackerHandle,
   requestId: string | undefined,
 ): MessageLike {
-  if (message !== null && typeof message === "object") {
-    if (message.usage != null) tracker.setTokens(anthropicUsageToTokens(message.usage));
-    const toolCalls = anthropicToolCalls(message.usage, message.container);
-    if (toolCalls !== undefined) tracker.setUsage({ toolCalls });
-    rememberResponseId(message.id);
-    tracker.setResponse({
-      responseModel: message.model || undefined,
-      requestId: requestId ?? (message.id || undefined),
-      serviceTier: message.usage?.service_tier ?? undefined,
-      // One message, one `stop_reason`; the conventions want an array either way.
-      finishReasons:
-        typeof message.stop_reason === "string" && message.stop_reason !== ""
-          ? [message.stop_reason]
-          : undefined,
-    });
-  }
+  recordAnthropicMessage(message, tracker, requestId);
   tracker.end();
   return message;
 }

@@ -3,11 +3,8 @@ import { getMeter } from "../../meter/global-meter.ts";
 import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
 import { clientSecrets } from "../shared/client-secrets.ts";
 import { patchMethod } from "../shared/patch-method.ts";
-import { rememberResponseId } from "../shared/remember-response-id.ts";
 import {
   assignDefined,
-  finishReasonsOf,
-  finiteNumber,
   type ServerEndpoint,
   serverFromBaseUrl,
 } from "../shared/request-details.ts";
@@ -18,8 +15,14 @@ import {
   startTracker,
 } from "../shared/start-tracker.ts";
 import { watchAsyncGenerator } from "../shared/stream-watch.ts";
+import {
+  addGoogleRequestDetails,
+  type GoogleEmbedResponseLike,
+  type GoogleGenerationConfigLike,
+  recordGoogleEmbedding,
+  recordGoogleResponse,
+} from "./google-result.ts";
 import { type GoogleResponseLike, GoogleStreamHandler } from "./google-stream-handler.ts";
-import { googleToolCalls, googleUsageToTokens } from "./google-usage.ts";
 
 /** Options of `instrumentGoogleGenAI`. */
 /**
@@ -41,22 +44,7 @@ export interface InstrumentGoogleGenAIOptions {
 
 interface GenerateParamsLike {
   model?: string;
-  config?: {
-    abortSignal?: AbortSignal;
-    maxOutputTokens?: number;
-    temperature?: number;
-    topP?: number;
-    topK?: number;
-    candidateCount?: number;
-    seed?: number;
-    presencePenalty?: number;
-    frequencyPenalty?: number;
-  };
-}
-
-interface EmbedResponseLike {
-  embeddings?: Array<{ statistics?: { tokenCount?: number } } | undefined>;
-  metadata?: { billableCharacterCount?: number };
+  config?: GoogleGenerationConfigLike & { abortSignal?: AbortSignal };
 }
 
 interface ClientSettings {
@@ -122,19 +110,7 @@ function trackInfo(
   assignDefined(info, settings.server);
   const secrets = settings.secrets();
   if (secrets !== undefined) info.secrets = secrets;
-  const config = params.config;
-  if (kind === "llm" && config !== null && typeof config === "object") {
-    assignDefined(info, {
-      requestMaxTokens: finiteNumber(config.maxOutputTokens),
-      requestTemperature: finiteNumber(config.temperature),
-      requestTopP: finiteNumber(config.topP),
-      requestTopK: finiteNumber(config.topK),
-      requestChoiceCount: finiteNumber(config.candidateCount),
-      requestSeed: finiteNumber(config.seed),
-      requestPresencePenalty: finiteNumber(config.presencePenalty),
-      requestFrequencyPenalty: finiteNumber(config.frequencyPenalty),
-    });
-  }
+  if (kind === "llm") addGoogleRequestDetails(info, params.config);
   return info;
 }
 
@@ -203,17 +179,7 @@ function wrapGenerate(original: Method, settings: ClientSettings): Method {
     settings,
     (params) => trackInfo(settings, params, "llm", false),
     (value, tracker) => {
-      const response = value as GoogleResponseLike | undefined;
-      if (response?.usageMetadata !== undefined)
-        tracker.setTokens(googleUsageToTokens(response.usageMetadata));
-      const toolCalls = googleToolCalls(response?.candidates);
-      if (toolCalls !== undefined) tracker.setUsage({ toolCalls });
-      rememberResponseId(response?.responseId);
-      tracker.setResponse({
-        responseModel: response?.modelVersion || undefined,
-        requestId: response?.responseId || undefined,
-        finishReasons: finishReasonsOf(response?.candidates, "finishReason"),
-      });
+      recordGoogleResponse(value as GoogleResponseLike | undefined, tracker);
       tracker.end();
       return value;
     },
@@ -244,16 +210,7 @@ function wrapEmbed(original: Method, settings: ClientSettings): Method {
     settings,
     (params) => trackInfo(settings, params, "embedding", false),
     (value, tracker) => {
-      const response = value as EmbedResponseLike | undefined;
-      // Vertex AI reports tokens per embedding; the Gemini API reports none (left unknown).
-      let tokens: number | undefined;
-      for (const embedding of response?.embeddings ?? []) {
-        const count = embedding?.statistics?.tokenCount;
-        if (typeof count === "number") tokens = (tokens ?? 0) + count;
-      }
-      if (tokens !== undefined) tracker.setTokens({ inputTokens: tokens, totalTokens: tokens });
-      const characters = response?.metadata?.billableCharacterCount;
-      if (typeof characters === "number") tracker.setUsage({ characters });
+      recordGoogleEmbedding(value as GoogleEmbedResponseLike | undefined, tracker);
       tracker.end();
       return value;
     },

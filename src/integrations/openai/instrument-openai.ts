@@ -4,29 +4,19 @@ import type { Meter, TrackerHandle, TrackInfo } from "../../meter/types.ts";
 import { clientSecrets } from "../shared/client-secrets.ts";
 import { detectProviderFromBaseUrl, isInstanceOfClassNamed } from "../shared/detect-provider.ts";
 import { patchMethod } from "../shared/patch-method.ts";
-import { rememberResponseId } from "../shared/remember-response-id.ts";
-import {
-  finishReasonsOf,
-  finiteNumber,
-  type ServerEndpoint,
-  serverFromBaseUrl,
-} from "../shared/request-details.ts";
+import { type ServerEndpoint, serverFromBaseUrl } from "../shared/request-details.ts";
 import { endWithError, runInCallContext, startTracker } from "../shared/start-tracker.ts";
 import { type SdkStreamLike, watchSdkStream } from "../shared/stream-watch.ts";
 import { trackApiPromise } from "../shared/track-api-promise.ts";
-import { ChatStreamHandler, ResponsesStreamHandler } from "./openai-stream-handlers.ts";
 import {
-  type ChatUsageLike,
-  chatToolCalls,
-  chatUsageToTokens,
-  embeddingUsageToTokens,
-  type ResponsesResultLike,
-  type ResponsesToolsLike,
-  type ResponsesUsageLike,
-  responsesFinishReasons,
-  responsesToolCalls,
-  responsesUsageToTokens,
-} from "./openai-usage.ts";
+  addOpenAIRequestDetails,
+  type OpenAIOperation,
+  type OpenAIRequestBody,
+  type OpenAIResultLike,
+  recordOpenAIResult,
+  shouldInjectStreamUsage,
+} from "./openai-result.ts";
+import { ChatStreamHandler, ResponsesStreamHandler } from "./openai-stream-handlers.ts";
 
 /** Options of `instrumentOpenAI`. */
 /**
@@ -56,23 +46,7 @@ export interface InstrumentOpenAIOptions {
   modelAliases?: Record<string, string>;
 }
 
-interface OpenAIRequestBody {
-  model?: string;
-  stream?: boolean | null;
-  stream_options?: { include_usage?: boolean | null } | null;
-  service_tier?: string | null;
-  max_tokens?: number | null;
-  max_completion_tokens?: number | null;
-  max_output_tokens?: number | null;
-  temperature?: number | null;
-  top_p?: number | null;
-  frequency_penalty?: number | null;
-  presence_penalty?: number | null;
-  seed?: number | null;
-  n?: number | null;
-}
-
-type Operation = "chat" | "responses" | "text_completion" | "embeddings";
+type Operation = OpenAIOperation;
 
 /** Settings fixed when the client is instrumented, so each call reads them without work. */
 interface ClientSettings {
@@ -143,12 +117,7 @@ function wrapCreate(
       return original.apply(this, args);
     }
     const streaming = body.stream === true;
-    // Only when the caller left it unset: an explicit `false` is a choice we respect.
-    const injectUsage =
-      streaming &&
-      settings.injectStreamUsage &&
-      (operation === "chat" || operation === "text_completion") &&
-      body.stream_options?.include_usage == null;
+    const injectUsage = settings.injectStreamUsage && shouldInjectStreamUsage(operation, body);
     const callArgs = injectUsage
       ? ([
           { ...body, stream_options: { ...body.stream_options, include_usage: true } },
@@ -199,33 +168,12 @@ function trackInfo(
     // Read only when a budget applies to the call (see docs/budgets.md).
     estimate: () => estimateRequest(body as Record<string, unknown>),
   };
-  if (typeof body.service_tier === "string") info.serviceTier = body.service_tier;
   const server = settings.server;
   if (server.serverAddress !== undefined) info.serverAddress = server.serverAddress;
   if (server.serverPort !== undefined) info.serverPort = server.serverPort;
   const secrets = settings.secrets();
   if (secrets !== undefined) info.secrets = secrets;
-  if (operation === "embeddings") return info;
-  // Field by field rather than through a details object: this runs on every call. Absent values
-  // stay absent keys. `max_completion_tokens` replaced `max_tokens` on chat; the Responses API
-  // says `max_output_tokens`.
-  const maxTokens = finiteNumber(
-    body.max_completion_tokens ?? body.max_tokens ?? body.max_output_tokens,
-  );
-  if (maxTokens !== undefined) info.requestMaxTokens = maxTokens;
-  const temperature = finiteNumber(body.temperature);
-  if (temperature !== undefined) info.requestTemperature = temperature;
-  const topP = finiteNumber(body.top_p);
-  if (topP !== undefined) info.requestTopP = topP;
-  const frequencyPenalty = finiteNumber(body.frequency_penalty);
-  if (frequencyPenalty !== undefined) info.requestFrequencyPenalty = frequencyPenalty;
-  const presencePenalty = finiteNumber(body.presence_penalty);
-  if (presencePenalty !== undefined) info.requestPresencePenalty = presencePenalty;
-  const seed = finiteNumber(body.seed);
-  if (seed !== undefined) info.requestSeed = seed;
-  const choiceCount = finiteNumber(body.n);
-  if (choiceCount !== undefined) info.requestChoiceCount = choiceCount;
-  return info;
+  return addOpenAIRequestDetails(info, body, operation);
 }
 
 function watchStream(
@@ -246,69 +194,20 @@ function watchStream(
   return stream;
 }
 
-interface ResultLike extends ResponsesResultLike, ResponsesToolsLike {
-  _request_id?: string | null;
-  id?: string;
-  model?: string;
-  service_tier?: string | null;
-  usage?: (ChatUsageLike & ResponsesUsageLike) | null;
-  error?: { code?: string; message?: string } | null;
-  choices?: unknown;
-}
-
 function recordResult(
   data: unknown,
   response: Response | undefined,
   tracker: TrackerHandle,
   operation: Operation,
 ): unknown {
-  const result = data as ResultLike | null;
-  if (result !== null && typeof result === "object") {
-    const usage = result.usage;
-    if (usage != null) {
-      tracker.setTokens(
-        operation === "responses"
-          ? responsesUsageToTokens(usage)
-          : operation === "embeddings"
-            ? embeddingUsageToTokens(usage)
-            : chatUsageToTokens(usage),
-      );
-    }
-    const toolCalls =
-      operation === "responses"
-        ? responsesToolCalls(result)
-        : operation === "embeddings" || usage == null
-          ? undefined
-          : chatToolCalls(usage);
-    if (toolCalls !== undefined) tracker.setUsage({ toolCalls });
-    tracker.setResponse({
-      responseModel: result.model || undefined,
-      // The SDK already read the `x-request-id` header into `_request_id`: reading it again costs
-      // a header lookup per call.
-      requestId:
-        (result._request_id !== undefined
-          ? result._request_id
-          : response?.headers.get("x-request-id")) ||
-        result.id ||
-        undefined,
-      serviceTier: result.service_tier ?? undefined,
-      // Chat and legacy completions: one `finish_reason` per choice; the Responses API: its status.
-      finishReasons:
-        operation === "responses"
-          ? responsesFinishReasons(result)
-          : operation === "embeddings"
-            ? undefined
-            : finishReasonsOf(result.choices, "finish_reason"),
-    });
-    rememberResponseId(result.id);
-    if (operation === "responses" && result.status === "failed") {
-      tracker.setError(
-        Object.assign(new Error(result.error?.message ?? "response failed"), {
-          code: result.error?.code ?? "response_failed",
-        }),
-      );
-    }
-  }
+  const result = data as OpenAIResultLike | null;
+  // The SDK already read the `x-request-id` header into `_request_id`: reading it again costs a
+  // header lookup per call.
+  const requestId =
+    result !== null && typeof result === "object" && result._request_id !== undefined
+      ? result._request_id
+      : response?.headers.get("x-request-id");
+  recordOpenAIResult(result, tracker, operation, requestId);
   tracker.end();
   return data;
 }
