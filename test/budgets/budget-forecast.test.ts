@@ -9,6 +9,7 @@ import type { ProjectedTotal } from "../../src/forecast/ledger-spend-forecast.ts
 import { createSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
 import { runInProcess } from "../cli/cli-harness.ts";
+import { spendEvent } from "./spend-event.ts";
 
 /** What the assertions read of one `budget check --json` entry. */
 interface CheckedBudget {
@@ -30,23 +31,6 @@ const cli = (argv: string[]) =>
     env: { NO_COLOR: "1" },
   });
 
-function call(day: string, tenantId: string, costUsd: number): UsageEvent {
-  return {
-    id: `${tenantId}-${day}`,
-    timestamp: `${day}T10:00:00.000Z`,
-    kind: "llm",
-    operation: "chat",
-    provider: "openai",
-    model: "gpt-4o",
-    tenantId,
-    success: true,
-    inputTokens: 100,
-    outputTokens: 50,
-    totalTokens: 150,
-    costUsd,
-  };
-}
-
 beforeEach(async () => {
   folder = mkdtempSync(join(tmpdir(), "llmeter-budget-forecast-"));
   ledger = join(folder, "usage.db");
@@ -55,7 +39,10 @@ beforeEach(async () => {
   const events: UsageEvent[] = [];
   for (let date = 1; date <= 22; date++) {
     const day = `2026-11-${String(date).padStart(2, "0")}`;
-    events.push(call(day, "acme", 10), call(day, "beta", 1));
+    events.push(
+      spendEvent(`acme-${day}`, `${day}T10:00:00.000Z`, "acme", 10),
+      spendEvent(`beta-${day}`, `${day}T10:00:00.000Z`, "beta", 1),
+    );
   }
   await store.append(events);
 });

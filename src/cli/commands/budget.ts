@@ -46,6 +46,7 @@ interface SetFlags {
   thresholds?: string;
   enforce?: boolean;
   renotify?: string;
+  alertOnProjection?: boolean;
 }
 
 /** `llmeter budget set|list|remove|check`: budget rules kept in the ledger, and where spend stands. */
@@ -74,7 +75,11 @@ export function registerBudgetCommand(program: Command, context: CliContext): vo
       )
       .option("--thresholds <percents>", "alert thresholds, comma-separated (default 75,90,100)")
       .option("--enforce", "reject calls that would pass the limit (BudgetExceededError)")
-      .option("--renotify <duration>", "alert again for a threshold after this long (e.g. 6h)"),
+      .option("--renotify <duration>", "alert again for a threshold after this long (e.g. 6h)")
+      .option(
+        "--alert-on-projection",
+        "alert once per window when the forecast passes the USD limit before the window ends",
+      ),
   )
     .addHelpText(
       "after",
@@ -314,6 +319,7 @@ function ruleFromFlags(id: string, flags: SetFlags, context: CliContext): Resolv
     scope.attributes[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
   const rule: BudgetRule = { id, scope, window: flags.window, enforce: flags.enforce === true };
+  if (flags.alertOnProjection === true) rule.alertOnProjection = true;
   if (flags.limitUsd !== undefined) rule.limitUsd = numberFlag("--limit-usd", flags.limitUsd);
   if (flags.limitTokens !== undefined)
     rule.limitTokens = numberFlag("--limit-tokens", flags.limitTokens);
@@ -364,5 +370,5 @@ function limitText(rule: ResolvedBudgetRule | BudgetRule): string {
 }
 
 function describeRule(rule: ResolvedBudgetRule): string {
-  return `${describeScope(rule.scope)}, ${windowText(rule)}, limit ${limitText(rule)}${rule.enforce ? ", enforced" : ""}`;
+  return `${describeScope(rule.scope)}, ${windowText(rule)}, limit ${limitText(rule)}${rule.enforce ? ", enforced" : ""}${rule.alertOnProjection === true ? ", alerts on its projection" : ""}`;
 }
