@@ -21,7 +21,13 @@ export interface MeterHealthAlerts {
 
 /** `meter.alerts`: where each health rule stands. */
 export interface MeterHealthAlertsView {
+  /** Each rule as of its last evaluation (the last call in its scope). */
   status(): HealthAlertStatus[];
+  /**
+   * Evaluates every rule now, so a breach ends when its window empties even without new calls,
+   * and waits for the alerts this sends to be delivered.
+   */
+  check(): Promise<HealthAlertStatus[]>;
 }
 
 /** The meter's health alerts: evaluation as events are recorded, delivery off the call path. */
@@ -37,7 +43,10 @@ export interface HealthAlertsRuntime extends MeterHealthAlertsView {
 export function createHealthAlerts(options: {
   alerts: MeterHealthAlerts | undefined;
   settingRules: readonly unknown[] | undefined;
+  /** Rules saved in the ledger with `llmeter alert set`, read when the meter starts. */
+  ledgerRules?: readonly HealthAlertRule[];
   diagnostics: Diagnostics;
+  now: () => number;
 }): HealthAlertsRuntime | undefined {
   const own = (options.alerts?.rules ?? []).map((rule) =>
     resolveHealthAlertRule(rule, "createMeter({ alerts })"),
@@ -46,7 +55,11 @@ export function createHealthAlerts(options: {
   const fromSetting = (options.settingRules ?? [])
     .map((rule) => resolveHealthAlertRule(rule as HealthAlertRule, "the alerts setting"))
     .filter((rule) => !ids.has(rule.id));
-  const rules = [...own, ...fromSetting];
+  for (const rule of fromSetting) ids.add(rule.id);
+  const fromLedger = (options.ledgerRules ?? [])
+    .map((rule) => resolveHealthAlertRule(rule, "the ledger's alert rules"))
+    .filter((rule) => !ids.has(rule.id));
+  const rules = [...own, ...fromSetting, ...fromLedger];
   if (rules.length === 0) return undefined;
   const onAlert = options.alerts?.onAlert;
   const webhook = options.alerts?.webhook;
@@ -65,6 +78,11 @@ export function createHealthAlerts(options: {
   return {
     observe: (event) => evaluator.observe(event),
     status: () => evaluator.status(),
+    check: async () => {
+      evaluator.advance(options.now());
+      await dispatcher.idle();
+      return evaluator.status();
+    },
     idle: () => dispatcher.idle(),
   };
 }

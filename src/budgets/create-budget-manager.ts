@@ -112,8 +112,10 @@ function postgresConnection(
     : undefined;
 }
 
-// The file of a SQLite store (it has a synchronous append and a location); else undefined.
-function sqliteLocation(store: UsageStore | Promise<UsageStore> | undefined): string | undefined {
+/** The file of a SQLite store (it has a synchronous append and a location); else undefined. */
+export function sqliteLocation(
+  store: UsageStore | Promise<UsageStore> | undefined,
+): string | undefined {
   if (store === undefined || store instanceof Promise) return undefined;
   const location = (store as { location?: unknown }).location;
   return typeof location === "string" && typeof store.appendSync === "function"

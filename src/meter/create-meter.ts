@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
+import { readLedgerAlertRules } from "../alerts/ledger-alert-rules.ts";
 import {
   createHealthAlerts,
   type HealthAlertsRuntime,
@@ -7,7 +8,11 @@ import {
   type MeterHealthAlertsView,
 } from "../alerts/meter-health-alerts.ts";
 import type { BudgetManager, BudgetReservation } from "../budgets/budget-manager.ts";
-import { createBudgetManager, type MeterBudgets } from "../budgets/create-budget-manager.ts";
+import {
+  createBudgetManager,
+  type MeterBudgets,
+  sqliteLocation,
+} from "../budgets/create-budget-manager.ts";
 import type { Environment } from "../config/environment.ts";
 import type { OtelSettingValue } from "../config/otel-setting.ts";
 import { ConfigError, type ConfigSource, resolveConfig } from "../config/resolve-config.ts";
@@ -342,10 +347,13 @@ class RecordingMeter implements Meter {
       };
       this.stopHooks.push(() => budgetManager.close());
     }
+    const alertLedger = sqliteLocation(this.ledgerStore);
     this.healthAlerts = createHealthAlerts({
       alerts: options.alerts,
       settingRules: settings.alertRules,
+      ledgerRules: alertLedger === undefined ? [] : readLedgerAlertRules(alertLedger),
       diagnostics: this.diagnostics,
+      now: this.now,
     });
     const healthAlerts = this.healthAlerts;
     if (healthAlerts !== undefined) {
@@ -353,6 +361,10 @@ class RecordingMeter implements Meter {
         status: () => {
           this.drain();
           return healthAlerts.status();
+        },
+        check: () => {
+          this.drain();
+          return healthAlerts.check();
         },
       };
     }
