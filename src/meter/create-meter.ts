@@ -125,7 +125,10 @@ export interface MeterOptions {
    * turn's events on the next turn.
    */
   batchWindowMs?: number;
-  /** The clock for stats periods, in ms since the epoch. For tests. */
+  /**
+   * The clock for stats periods, in ms since the epoch. For tests: when given, call latency and
+   * time to first token are measured on it too (else on the monotonic `performance.now()`).
+   */
   now?: () => number;
   /** Where to read `LLMETER_*` variables and `.llmeter/config.json` from. */
   configContext?: { env?: Environment; cwd?: string };
@@ -238,6 +241,8 @@ class RecordingMeter implements Meter {
   private readonly pricing: EventPricer | undefined;
   private readonly timeZone: string;
   private readonly now: () => number;
+  /** The injected clock durations are measured on; undefined: the monotonic default. */
+  private readonly elapsed: (() => number) | undefined;
   private readonly instrumentations: readonly MeterInstrumentation[] | undefined;
   private readonly otel: MeterOtel | undefined;
   private readonly health = { recorded: 0, corrected: 0, priced: 0, unpriced: 0 };
@@ -267,6 +272,7 @@ class RecordingMeter implements Meter {
     this.window = new LiveWindow(settings.maxHistory);
     this.timeZone = settings.timeZone;
     this.now = options.now ?? Date.now;
+    this.elapsed = options.now;
     this.batchWindowMs = options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS;
     this.pricing = options.pricing === false ? undefined : options.pricing;
     this.instrumentations = options.instrumentations;
@@ -381,7 +387,14 @@ class RecordingMeter implements Meter {
       // Before anything else: a call over an enforced budget must not start at all.
       const checked = this.budgetManager === undefined ? info : this.reserveBudget(info);
       calls = this.capture(checked, "start");
-      tracker = new ActiveTracker(checked, this.submitBound, calls, undefined, this.now);
+      tracker = new ActiveTracker(
+        checked,
+        this.submitBound,
+        calls,
+        undefined,
+        this.now,
+        this.elapsed,
+      );
     } catch (error) {
       // A refused call: rejected for an `async` callback, thrown for a sync one (see refuse-call.ts).
       return refuseCall(fn, error);
@@ -419,6 +432,7 @@ class RecordingMeter implements Meter {
       this.capture(checked, "start"),
       this.budgetManager === undefined ? undefined : this.discardBound,
       this.now,
+      this.elapsed,
     );
   }
 
