@@ -34,9 +34,9 @@ export function openLedgerAlertRules(location: string): LedgerAlertRules {
 }
 
 /**
- * The rules saved in the SQLite ledger at `location`, read once when a meter starts (as budget
- * rules are); empty when the file or its table does not exist. A bad saved rule is refused by the
- * meter with its id and the ledger named.
+ * The rules saved in the SQLite ledger at `location`, as saved (unchecked: the meter checks them
+ * and skips a bad one with a warning), read once when a meter starts, as budget rules are; empty
+ * when the file or its table does not exist.
  */
 export function readLedgerAlertRules(location: string): HealthAlertRule[] {
   let db: DatabaseSync | undefined;
@@ -45,9 +45,12 @@ export function readLedgerAlertRules(location: string): HealthAlertRule[] {
     const table = db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alert_rules'")
       .get();
-    return table === undefined ? [] : listRules(db);
-  } catch (error) {
-    if ((error as Error).message.includes("health alert")) throw error;
+    if (table === undefined) return [];
+    const rows = db.prepare("SELECT rule FROM alert_rules ORDER BY id").all() as Array<{
+      rule: string;
+    }>;
+    return rows.map((row) => JSON.parse(row.rule) as HealthAlertRule);
+  } catch {
     return [];
   } finally {
     db?.close();

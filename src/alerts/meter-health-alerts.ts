@@ -6,7 +6,11 @@ import {
   HealthAlertEvaluator,
   type HealthAlertStatus,
 } from "./health-alert-evaluator.ts";
-import { type HealthAlertRule, resolveHealthAlertRule } from "./health-alert-rule.ts";
+import {
+  type HealthAlertRule,
+  type ResolvedHealthAlertRule,
+  resolveHealthAlertRule,
+} from "./health-alert-rule.ts";
 
 /** Receives health alerts; may be async. A callback that throws is reported, never re-thrown. */
 export type HealthAlertCallback = (alert: HealthAlert) => unknown;
@@ -56,9 +60,21 @@ export function createHealthAlerts(options: {
     .map((rule) => resolveHealthAlertRule(rule as HealthAlertRule, "the alerts setting"))
     .filter((rule) => !ids.has(rule.id));
   for (const rule of fromSetting) ids.add(rule.id);
-  const fromLedger = (options.ledgerRules ?? [])
-    .map((rule) => resolveHealthAlertRule(rule, "the ledger's alert rules"))
-    .filter((rule) => !ids.has(rule.id));
+  // A bad rule saved in the ledger (edited by hand, or by a newer llmeter) is reported and
+  // skipped: the CLI that saved it is not the code being started, so it must not stop the start.
+  const fromLedger: ResolvedHealthAlertRule[] = [];
+  for (const rule of options.ledgerRules ?? []) {
+    try {
+      const resolved = resolveHealthAlertRule(rule, "the ledger's alert rules");
+      if (!ids.has(resolved.id)) fromLedger.push(resolved);
+    } catch (error) {
+      options.diagnostics.once(
+        `alert-rule-ledger:${String(rule?.id)}`,
+        "warn",
+        `${(error as Error).message}; the rule is skipped (fix it with llmeter alert set or remove)`,
+      );
+    }
+  }
   const rules = [...own, ...fromSetting, ...fromLedger];
   if (rules.length === 0) return undefined;
   const onAlert = options.alerts?.onAlert;

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createMeter } from "../../src/meter/create-meter.ts";
 import { createSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
@@ -154,6 +155,11 @@ describe("llmeter alert", () => {
 
   it("a meter on the ledger applies the rules set by the CLI", async () => {
     await set("slow", "--metric", "latencyP95Ms", "--above", "1000", "--min-calls", "2");
+    const database = new DatabaseSync(ledger);
+    database
+      .prepare("INSERT INTO alert_rules (id, rule, updated_ms) VALUES (?, ?, 0)")
+      .run("broken", JSON.stringify({ id: "broken", metric: "p99", above: 1 }));
+    database.close();
     let nowMs = NOW;
     const fired: string[] = [];
     const meter = createMeter({
@@ -165,6 +171,10 @@ describe("llmeter alert", () => {
     });
     try {
       expect(meter.alerts?.status().map((status) => status.alertId)).toEqual(["slow"]);
+      // A bad rule in the ledger (edited by hand) is skipped with a warning, not a failed start.
+      expect(fired.some((line) => line.includes('health alert "broken" has metric "p99"'))).toBe(
+        true,
+      );
       for (let index = 0; index < 2; index++) {
         meter.recordLlm({ provider: "openai", model: "gpt-4o", latencyMs: 3000, timestamp: nowMs });
         nowMs += 1000;
