@@ -79,6 +79,11 @@ export class HealthAlertEvaluator {
     }
   }
 
+  /** Re-evaluates every rule at `nowMs` without a new call: a breach ends as its window empties. */
+  advance(nowMs: number): void {
+    for (const state of this.states) this.evaluate(state, nowMs);
+  }
+
   status(): HealthAlertStatus[] {
     return this.states.map((state) => ({
       alertId: state.rule.id,

@@ -6,7 +6,11 @@ import {
   HealthAlertEvaluator,
   type HealthAlertStatus,
 } from "./health-alert-evaluator.ts";
-import { type HealthAlertRule, resolveHealthAlertRule } from "./health-alert-rule.ts";
+import {
+  type HealthAlertRule,
+  type ResolvedHealthAlertRule,
+  resolveHealthAlertRule,
+} from "./health-alert-rule.ts";
 
 /** Receives health alerts; may be async. A callback that throws is reported, never re-thrown. */
 export type HealthAlertCallback = (alert: HealthAlert) => unknown;
@@ -21,7 +25,13 @@ export interface MeterHealthAlerts {
 
 /** `meter.alerts`: where each health rule stands. */
 export interface MeterHealthAlertsView {
+  /** Each rule as of its last evaluation (the last call in its scope). */
   status(): HealthAlertStatus[];
+  /**
+   * Evaluates every rule now, so a breach ends when its window empties even without new calls,
+   * and waits for the alerts this sends to be delivered.
+   */
+  check(): Promise<HealthAlertStatus[]>;
 }
 
 /** The meter's health alerts: evaluation as events are recorded, delivery off the call path. */
@@ -37,7 +47,10 @@ export interface HealthAlertsRuntime extends MeterHealthAlertsView {
 export function createHealthAlerts(options: {
   alerts: MeterHealthAlerts | undefined;
   settingRules: readonly unknown[] | undefined;
+  /** Rules saved in the ledger with `llmeter alert set`, read when the meter starts. */
+  ledgerRules?: readonly HealthAlertRule[];
   diagnostics: Diagnostics;
+  now: () => number;
 }): HealthAlertsRuntime | undefined {
   const own = (options.alerts?.rules ?? []).map((rule) =>
     resolveHealthAlertRule(rule, "createMeter({ alerts })"),
@@ -46,7 +59,23 @@ export function createHealthAlerts(options: {
   const fromSetting = (options.settingRules ?? [])
     .map((rule) => resolveHealthAlertRule(rule as HealthAlertRule, "the alerts setting"))
     .filter((rule) => !ids.has(rule.id));
-  const rules = [...own, ...fromSetting];
+  for (const rule of fromSetting) ids.add(rule.id);
+  // A bad rule saved in the ledger (edited by hand, or by a newer llmeter) is reported and
+  // skipped: the CLI that saved it is not the code being started, so it must not stop the start.
+  const fromLedger: ResolvedHealthAlertRule[] = [];
+  for (const rule of options.ledgerRules ?? []) {
+    try {
+      const resolved = resolveHealthAlertRule(rule, "the ledger's alert rules");
+      if (!ids.has(resolved.id)) fromLedger.push(resolved);
+    } catch (error) {
+      options.diagnostics.once(
+        `alert-rule-ledger:${String(rule?.id)}`,
+        "warn",
+        `${(error as Error).message}; the rule is skipped (fix it with llmeter alert set or remove)`,
+      );
+    }
+  }
+  const rules = [...own, ...fromSetting, ...fromLedger];
   if (rules.length === 0) return undefined;
   const onAlert = options.alerts?.onAlert;
   const webhook = options.alerts?.webhook;
@@ -65,6 +94,11 @@ export function createHealthAlerts(options: {
   return {
     observe: (event) => evaluator.observe(event),
     status: () => evaluator.status(),
+    check: async () => {
+      evaluator.advance(options.now());
+      await dispatcher.idle();
+      return evaluator.status();
+    },
     idle: () => dispatcher.idle(),
   };
 }

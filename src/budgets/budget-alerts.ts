@@ -24,8 +24,40 @@ export interface BudgetAlert {
   firedAt: string;
 }
 
+/**
+ * Sent once per window when a rule with `alertOnProjection` is forecast to pass its USD limit
+ * before the window ends, while it has not yet (the 100 % alert takes over from there).
+ */
+export interface BudgetProjectionAlert {
+  schemaVersion: 1;
+  type: "llmeter.budget.projection";
+  budgetId: string;
+  scope: string;
+  rule: BudgetRule;
+  windowKey: string;
+  windowStart: string;
+  windowEnd: string;
+  limitUsd: number;
+  spentUsd: number;
+  /** The forecast at the window's end and its 80 % range (docs/decisions/0046). */
+  projectedUsd: number;
+  lowUsd: number;
+  highUsd: number;
+  /** The day (`YYYY-MM-DD`, the rule's time zone) the projection reaches the limit. */
+  reachesLimitOn: string;
+  /** Complete days the forecast was fitted on. */
+  observedDays: number;
+  firedAt: string;
+}
+
 /** Receives budget alerts; may be async. A callback that throws is reported, never re-thrown. */
 export type BudgetAlertCallback = (alert: BudgetAlert) => unknown;
+
+/**
+ * Receives projection alerts (`budgets.onProjectionAlert`): a callback of its own, so code typed
+ * for `BudgetAlert` keeps compiling; the webhook and the diagnostics line get both (`type` tells).
+ */
+export type BudgetProjectionAlertCallback = (alert: BudgetProjectionAlert) => unknown;
 
 /** Where alerts are POSTed as JSON. */
 export interface BudgetWebhook {
@@ -56,7 +88,13 @@ export interface AlertDescription {
   label: string;
 }
 
-function describeBudgetAlert(alert: BudgetAlert): AlertDescription {
+function describeBudgetAlert(alert: BudgetAlert | BudgetProjectionAlert): AlertDescription {
+  if (alert.type === "llmeter.budget.projection")
+    return {
+      level: "warn",
+      message: `budget "${alert.budgetId}" (${alert.scope}) is on track to exceed $${alert.limitUsd} by ${alert.reachesLimitOn}: $${alert.spentUsd.toFixed(4)} spent, $${alert.projectedUsd.toFixed(2)} projected at the end of ${alert.windowKey} (80 %: $${alert.lowUsd.toFixed(2)}–$${alert.highUsd.toFixed(2)})`,
+      label: `projection alert "${alert.budgetId}"`,
+    };
   return {
     level: alert.state === "exceeded" ? "error" : "warn",
     message: `budget "${alert.budgetId}" (${alert.scope}) reached ${alert.threshold}% in ${alert.windowKey}: $${alert.spentUsd.toFixed(4)}${alert.limitUsd === undefined ? "" : ` of $${alert.limitUsd}`}`,
@@ -69,7 +107,7 @@ function describeBudgetAlert(alert: BudgetAlert): AlertDescription {
  * timeout, and a line in the diagnostics log. Nothing here ever throws into a call. Budget alerts
  * and health alerts (src/alerts/) share it, so both reach the same channels the same way.
  */
-export class AlertDispatcher<Alert = BudgetAlert> {
+export class AlertDispatcher<Alert = BudgetAlert | BudgetProjectionAlert> {
   private readonly callbacks: readonly ((alert: Alert) => unknown)[];
   private readonly webhook: BudgetWebhook | undefined;
   private readonly diagnostics: Diagnostics;

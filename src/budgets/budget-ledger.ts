@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { withBusyRetrySync } from "../store/sqlite/busy-retry.ts";
+import { requireEventsTable } from "../store/sqlite/require-events-table.ts";
 import type { UsageEvent } from "../usage/usage-event.ts";
 import { BudgetExceededError } from "./budget-exceeded-error.ts";
 import {
@@ -137,15 +138,7 @@ export function openBudgetLedger(
   if (memory) db.exec(MEMORY_EVENTS);
   else {
     db.exec("PRAGMA synchronous = NORMAL");
-    const hasEvents = db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'")
-      .get();
-    if (hasEvents === undefined) {
-      db.close();
-      throw new Error(
-        `${location} is not an llmeter ledger (no events table). Open it with the meter or \`llmeter usage\` first, or check LLMETER_DB.`,
-      );
-    }
+    requireEventsTable(db, location);
   }
   withBusyRetrySync(() => db.exec(BUDGET_SCHEMA), busyTimeoutMs);
   return new SqliteBudgetLedger(db, memory, {

@@ -1,3 +1,4 @@
+import type { BudgetForecastResult } from "../forecast/budget-forecast.ts";
 import type { Diagnostics } from "../meter/diagnostics.ts";
 import type { EventPricer } from "../meter/types.ts";
 import type { Attribution, UsageEvent } from "../usage/usage-event.ts";
@@ -5,6 +6,8 @@ import {
   AlertDispatcher,
   type BudgetAlert,
   type BudgetAlertCallback,
+  type BudgetProjectionAlert,
+  type BudgetProjectionAlertCallback,
   type BudgetState,
   type BudgetWebhook,
   stateFor,
@@ -25,6 +28,11 @@ export interface BudgetOptions {
   rules?: BudgetRule[];
   /** Called once per threshold per window (across processes sharing the ledger). */
   onAlert?: BudgetAlertCallback | BudgetAlertCallback[];
+  /**
+   * Called once per window when a rule with `alertOnProjection` is forecast to pass its limit
+   * before the window ends. The webhook and the diagnostics log get these alerts too.
+   */
+  onProjectionAlert?: BudgetProjectionAlertCallback | BudgetProjectionAlertCallback[];
   /** POSTs each alert as JSON; a URL or its full settings. */
   webhook?: string | BudgetWebhook;
   /** Output tokens assumed when a call sets no limit. Default 1,024. */
@@ -33,7 +41,16 @@ export interface BudgetOptions {
   ledgerRules?: boolean;
   /** Unsettled reservations expire after this (a crashed process leaks nothing). Default 10 min. */
   reservationTtlMs?: number;
+  /** How often a rule's projection is re-forecast as calls come in. Default 15 min. */
+  projectionCheckMs?: number;
 }
+
+/** Forecasts a rule's window from the ledger's daily spend (the meter's store). */
+export type BudgetForecaster = (
+  rule: ResolvedBudgetRule,
+  status: BudgetStatus,
+  nowMs: number,
+) => Promise<BudgetForecastResult>;
 
 /** One budget's standing: for `llmeter budget check`, the dashboard and `meter.budgets.status()`. */
 export interface BudgetStatus {
@@ -75,6 +92,9 @@ export interface BudgetCall extends Attribution {
 }
 
 const RULE_REFRESH_MS = 5_000;
+const PROJECTION_CHECK_MS = 15 * 60_000;
+/** Complete days of spend before a projection may alert: fewer say little about a month. */
+export const MIN_PROJECTION_DAYS = 3;
 // Settled reservations whose event is stored are dead weight in every spend query: drop them often.
 const CLEANUP_EVERY_MS = 1_000;
 
@@ -93,7 +113,11 @@ export class BudgetManager {
   private readonly diagnostics: Diagnostics;
   private readonly now: () => number;
   private readonly defaultMaxOutputTokens: number;
-  private readonly dispatcher: AlertDispatcher;
+  private readonly dispatcher: AlertDispatcher<BudgetAlert | BudgetProjectionAlert>;
+  private readonly forecaster: BudgetForecaster | undefined;
+  private readonly projectionCheckMs: number;
+  /** When each rule's projection was last forecast, by rule id. */
+  private readonly projectedAt = new Map<string, number>();
   private readonly touched = new Map<string, ResolvedBudgetRule>();
   private evaluation: Promise<void> | undefined;
   private lastCleanupMs = Number.NEGATIVE_INFINITY;
@@ -108,6 +132,8 @@ export class BudgetManager {
     now: () => number;
     /** Resolves when the meter's recorded events are in the ledger (its flush). */
     beforeEvaluate: () => Promise<void>;
+    /** Absent without a usage store: projection alerts then say once that they cannot run. */
+    forecaster?: BudgetForecaster;
   }) {
     this.ledger = options.ledger;
     this.configRules = options.rules;
@@ -117,10 +143,22 @@ export class BudgetManager {
     this.now = options.now;
     this.defaultMaxOutputTokens = options.budgets.defaultMaxOutputTokens ?? 1024;
     this.beforeEvaluate = options.beforeEvaluate;
-    const onAlert = options.budgets.onAlert;
+    this.forecaster = options.forecaster;
+    this.projectionCheckMs = options.budgets.projectionCheckMs ?? PROJECTION_CHECK_MS;
     const webhook = options.budgets.webhook;
+    // Each kind of alert reaches its own callbacks; the webhook and diagnostics get both.
+    const callbacks = [
+      ...listOf(options.budgets.onAlert).map(
+        (callback) => (alert: BudgetAlert | BudgetProjectionAlert) =>
+          alert.type === "llmeter.budget.alert" ? callback(alert) : undefined,
+      ),
+      ...listOf(options.budgets.onProjectionAlert).map(
+        (callback) => (alert: BudgetAlert | BudgetProjectionAlert) =>
+          alert.type === "llmeter.budget.projection" ? callback(alert) : undefined,
+      ),
+    ];
     this.dispatcher = new AlertDispatcher({
-      callbacks: onAlert === undefined ? [] : Array.isArray(onAlert) ? onAlert : [onAlert],
+      callbacks,
       webhook: typeof webhook === "string" ? { url: webhook } : webhook,
       diagnostics: options.diagnostics,
     });
@@ -229,6 +267,7 @@ export class BudgetManager {
   /** Evaluates alerts for every rule now (and waits for their delivery). */
   async checkAlerts(): Promise<void> {
     for (const rule of this.rules()) this.touched.set(rule.id, rule);
+    this.projectedAt.clear();
     await this.evaluateTouched();
     await this.dispatcher.idle();
   }
@@ -321,7 +360,62 @@ export class BudgetManager {
           continue;
         this.dispatcher.dispatch(alertFor(status, rule, threshold, nowMs));
       }
+      if (rule.alertOnProjection === true) await this.evaluateProjection(rule, status, nowMs);
     }
+  }
+
+  /**
+   * Forecasts the rule's window (at most every `projectionCheckMs`, a daily aggregate each time)
+   * and alerts once per window when the projection passes the limit before the window ends.
+   * Past the limit already, the 100 % threshold alert has said it.
+   */
+  private async evaluateProjection(
+    rule: ResolvedBudgetRule,
+    status: BudgetStatus,
+    nowMs: number,
+  ): Promise<void> {
+    if (rule.limitUsd === undefined || status.spentUsd >= rule.limitUsd) return;
+    if (
+      nowMs - (this.projectedAt.get(rule.id) ?? Number.NEGATIVE_INFINITY) <
+      this.projectionCheckMs
+    )
+      return;
+    this.projectedAt.set(rule.id, nowMs);
+    if (this.forecaster === undefined) {
+      this.diagnostics.once(
+        "budget-projection-no-store",
+        "warn",
+        "alertOnProjection needs the meter's ledger (a SQLite or PostgreSQL store) to forecast from",
+      );
+      return;
+    }
+    const { forecast } = await this.forecaster(rule, status, nowMs);
+    const end = forecast?.windowEnd;
+    if (forecast === undefined || end?.reachesLimitOn === undefined) return;
+    if (forecast.observedDays < MIN_PROJECTION_DAYS) return;
+    // Its own key in the alert table: one projection alert per window, across processes.
+    if (
+      !this.ledger.claimAlert(rule, `${status.windowKey}:projection`, 100, status.spentUsd, nowMs)
+    )
+      return;
+    this.dispatcher.dispatch({
+      schemaVersion: 1,
+      type: "llmeter.budget.projection",
+      budgetId: rule.id,
+      scope: status.scope,
+      rule: status.rule,
+      windowKey: status.windowKey,
+      windowStart: status.windowStart,
+      windowEnd: status.windowEnd,
+      limitUsd: rule.limitUsd,
+      spentUsd: status.spentUsd,
+      projectedUsd: end.projectedUsd,
+      lowUsd: end.lowUsd,
+      highUsd: end.highUsd,
+      reachesLimitOn: end.reachesLimitOn,
+      observedDays: forecast.observedDays,
+      firedAt: new Date(nowMs).toISOString(),
+    });
   }
 
   private maybeCleanup(nowMs: number): void {
@@ -402,6 +496,11 @@ function alertFor(
   };
   if (rule.limitUsd !== undefined) alert.limitUsd = rule.limitUsd;
   return alert;
+}
+
+function listOf<T>(value: T | readonly T[] | undefined): readonly T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? (value as readonly T[]) : [value as T];
 }
 
 function eventTokens(event: UsageEvent): number {

@@ -40,6 +40,11 @@ export interface BudgetRule {
   enforce?: boolean;
   /** Alert again for a threshold already fired in this window after this many ms. Default never. */
   renotifyMs?: number;
+  /**
+   * Also alert, once per window, when the forecast says the spend will pass `limitUsd` before the
+   * window ends ("on track to exceed by the 24th"). Calendar windows only. Default false.
+   */
+  alertOnProjection?: boolean;
 }
 
 /** A rule after validation: every default filled in. */
@@ -54,6 +59,7 @@ export interface ResolvedBudgetRule {
   thresholds: number[];
   enforce: boolean;
   renotifyMs?: number;
+  alertOnProjection?: boolean;
 }
 
 /** A budget rule that cannot be used; the message says which field and how to fix it. */
@@ -100,6 +106,12 @@ export function resolveBudgetRule(
   if (input.enforce !== undefined && typeof input.enforce !== "boolean")
     throw new BudgetRuleError(`${where}: enforce must be true or false.`);
   const renotifyMs = positiveNumber(input.renotifyMs, "renotifyMs", where);
+  if (input.alertOnProjection !== undefined && typeof input.alertOnProjection !== "boolean")
+    throw new BudgetRuleError(`${where}: alertOnProjection must be true or false.`);
+  if (input.alertOnProjection === true && (!("calendar" in window) || limitUsd === undefined))
+    throw new BudgetRuleError(
+      `${where}: alertOnProjection needs a calendar window (day, week, month) and a limitUsd: a rolling window has no end to project to.`,
+    );
   if (input.id !== undefined && (typeof input.id !== "string" || input.id.trim() === ""))
     throw new BudgetRuleError(`${where}: id must be a non-empty string.`);
   const resolved: ResolvedBudgetRule = {
@@ -114,6 +126,7 @@ export function resolveBudgetRule(
   if (limitTokens !== undefined) resolved.limitTokens = limitTokens;
   if (limitRequests !== undefined) resolved.limitRequests = limitRequests;
   if (renotifyMs !== undefined) resolved.renotifyMs = renotifyMs;
+  if (input.alertOnProjection === true) resolved.alertOnProjection = true;
   return resolved;
 }
 
@@ -131,6 +144,7 @@ export function toBudgetRule(rule: ResolvedBudgetRule): BudgetRule {
   if (rule.limitTokens !== undefined) plain.limitTokens = rule.limitTokens;
   if (rule.limitRequests !== undefined) plain.limitRequests = rule.limitRequests;
   if (rule.renotifyMs !== undefined) plain.renotifyMs = rule.renotifyMs;
+  if (rule.alertOnProjection === true) plain.alertOnProjection = true;
   return plain;
 }
 

@@ -1,4 +1,5 @@
 import { ConfigError } from "../config/resolve-config.ts";
+import { forecastBudget } from "../forecast/budget-forecast.ts";
 import type { Diagnostics } from "../meter/diagnostics.ts";
 import type { EventPricer } from "../meter/types.ts";
 import { isPostgresUrl } from "../store/postgres/connection-options.ts";
@@ -48,6 +49,7 @@ export function createBudgetManager(context: {
     throw new ConfigError((error as Error).message);
   }
   const location = sqliteLocation(context.store);
+  const store = context.store;
   const postgres = postgresConnection(context.store, context.dbLocation);
   // Without rules of its own, a meter still applies rules saved in its SQLite ledger by the CLI.
   // A meter given no budgets applies the rules saved by `llmeter budget set`, if there are any
@@ -87,6 +89,12 @@ export function createBudgetManager(context: {
       location === undefined && postgres === undefined
         ? () => Promise.resolve()
         : context.flushLedger,
+    ...(store === undefined
+      ? {}
+      : {
+          forecaster: async (rule, status, nowMs) =>
+            forecastBudget(await store, rule, status, nowMs),
+        }),
   });
 }
 
@@ -104,8 +112,10 @@ function postgresConnection(
     : undefined;
 }
 
-// The file of a SQLite store (it has a synchronous append and a location); else undefined.
-function sqliteLocation(store: UsageStore | Promise<UsageStore> | undefined): string | undefined {
+/** The file of a SQLite store (it has a synchronous append and a location); else undefined. */
+export function sqliteLocation(
+  store: UsageStore | Promise<UsageStore> | undefined,
+): string | undefined {
   if (store === undefined || store instanceof Promise) return undefined;
   const location = (store as { location?: unknown }).location;
   return typeof location === "string" && typeof store.appendSync === "function"

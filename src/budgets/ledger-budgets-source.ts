@@ -1,18 +1,26 @@
-import type { BudgetRow, BudgetsSource } from "../dashboard/budgets-panel.ts";
+import type { BudgetRow, BudgetRowForecast, BudgetsSource } from "../dashboard/budgets-panel.ts";
+import { forecastBudget } from "../forecast/budget-forecast.ts";
+import type { UsageStore } from "../store/usage-store.ts";
 import { openBudgetLedger, resolveBudgetRules } from "./budget-ledger.ts";
 import { budgetStatus } from "./budget-manager.ts";
 
 /**
  * The dashboard's budgets panel from a SQLite ledger: the rules saved there (and `extraRules`, e.g.
  * the `budgets` setting) with their spend. Each call opens and closes the ledger, so it always
- * shows what every process has written.
+ * shows what every process has written. With `store` (the same ledger's usage store), each row
+ * also carries its forecast.
  *
  * @example
  * createDashboardServer({ ..., budgets: createLedgerBudgetsSource(".llmeter/usage.db") })
  */
 export function createLedgerBudgetsSource(
   location: string,
-  options: { extraRules?: unknown[]; timeZone?: string; now?: () => number } = {},
+  options: {
+    extraRules?: unknown[];
+    timeZone?: string;
+    now?: () => number;
+    store?: UsageStore;
+  } = {},
 ): BudgetsSource {
   const extra = resolveBudgetRules(
     options.extraRules ?? [],
@@ -25,7 +33,8 @@ export function createLedgerBudgetsSource(
       const nowMs = (options.now ?? Date.now)();
       const own = new Set(extra.map((rule) => rule.id));
       const rules = [...extra, ...ledger.listRules().filter((rule) => !own.has(rule.id))];
-      return rules.map((rule): BudgetRow => {
+      const rows: BudgetRow[] = [];
+      for (const rule of rules) {
         const status = budgetStatus(rule, ledger.spend(rule, nowMs), nowMs);
         const row: BudgetRow = {
           name: status.id,
@@ -38,8 +47,20 @@ export function createLedgerBudgetsSource(
         };
         if (status.windowKey !== "rolling") row.windowEndsAt = status.windowEnd;
         if (status.projectedUsd !== undefined) row.projectedUsd = status.projectedUsd;
-        return row;
-      });
+        if (options.store !== undefined) {
+          const { forecast } = await forecastBudget(options.store, rule, status, nowMs);
+          const total = forecast?.windowEnd ?? forecast?.monthEnd;
+          if (total !== undefined) {
+            const { spentUsd: _spentUsd, ...projected } = total;
+            row.forecast = {
+              end: forecast?.windowEnd === undefined ? "month" : "window",
+              ...projected,
+            } satisfies BudgetRowForecast;
+          }
+        }
+        rows.push(row);
+      }
+      return rows;
     } finally {
       ledger.close();
     }

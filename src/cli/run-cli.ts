@@ -4,6 +4,7 @@ import { environmentWarnings } from "../config/environment-warnings.ts";
 import { ConfigError } from "../config/resolve-config.ts";
 import { type CliContext, createProcessContext } from "./cli-context.ts";
 import { CliError, CliUsageError, EXIT_ERROR, EXIT_OK, EXIT_USAGE } from "./cli-errors.ts";
+import { registerAlertCommand } from "./commands/alert.ts";
 import { registerBudgetCommand } from "./commands/budget.ts";
 import { registerForecastCommand } from "./commands/forecast.ts";
 import { registerReportCommand } from "./commands/report.ts";
@@ -21,7 +22,7 @@ function packageVersion(): string {
 
 // Commands whose modules are light; the others (demo, mock-provider, prices, serve) pull in the
 // meter, the pricing catalog and HTTP servers, so they are only loaded when they can be needed.
-const LIGHT_COMMANDS = new Set(["usage", "report", "budget", "forecast"]);
+const LIGHT_COMMANDS = new Set(["usage", "report", "budget", "forecast", "alert"]);
 
 /**
  * Builds the program writing through `context`. With `argv`, a `usage` or `report` run skips
@@ -47,6 +48,7 @@ export async function createProgram(
   registerReportCommand(program, context);
   registerBudgetCommand(program, context);
   registerForecastCommand(program, context);
+  registerAlertCommand(program, context);
   const command = argv?.find((argument) => !argument.startsWith("-"));
   if (command === undefined || !LIGHT_COMMANDS.has(command)) {
     const [demo, mockProvider, prices, serve, run, reprice, gateway] = await Promise.all([

@@ -11,6 +11,22 @@ export interface BudgetRow {
   windowEndsAt?: string;
   /** Spend projected at the end of the window at the current rate. */
   projectedUsd?: number;
+  /**
+   * The forecast (weekday seasonality, damped trend; docs/decisions/0046) at the end of the
+   * window, or of the month for a rolling window, with its 80 % range.
+   */
+  forecast?: BudgetRowForecast;
+}
+
+/** A budget row's forecast: where it ends, the projection and range, the day it passes the limit. */
+export interface BudgetRowForecast {
+  /** `window` (a calendar window's end) or `month` (a rolling window: the month end). */
+  end: "window" | "month";
+  at: string;
+  projectedUsd: number;
+  lowUsd: number;
+  highUsd: number;
+  reachesLimitOn?: string;
 }
 
 /** The budgets panel: the rows, or why there are none. */

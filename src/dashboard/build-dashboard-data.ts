@@ -5,6 +5,7 @@ import type { AggregateResult, UsageStore } from "../store/usage-store.ts";
 import type { UsageEvent } from "../usage/usage-event.ts";
 import type { BudgetsPanel } from "./budgets-panel.ts";
 import { buildTimeline, type StackBy, type Timeline, timelineUnitHint } from "./build-timeline.ts";
+import { type ForecastPanel, loadForecastPanel } from "./forecast-panel.ts";
 
 /**
  * The breakdowns in the dashboard answer; each is a full `UsageReport`. They are the ones the
@@ -61,6 +62,8 @@ export interface DashboardData {
   callsTruncated: boolean;
   unpricedModels: UnpricedModel[];
   budgets: BudgetsPanel;
+  /** Month-end forecasts, overall and for the top tenants of the tenant breakdown. */
+  forecasts: ForecastPanel;
 }
 
 const CALL_LIMIT = 500;
@@ -96,7 +99,15 @@ export async function buildDashboardData(
     stackBy: options.stackBy,
     known,
   });
-  const unpricedModels = await listUnpricedModels(store, query, model.groups);
+  const [unpricedModels, forecasts] = await Promise.all([
+    listUnpricedModels(store, query, model.groups),
+    loadForecastPanel(store, {
+      filter: query.filter,
+      tenants: tenant.groups.map((group) => group.key),
+      timeZone: query.timeZone,
+      nowMs: options.now,
+    }),
+  ]);
   return {
     schemaVersion: 1,
     generatedAt: new Date(options.now).toISOString(),
@@ -107,6 +118,7 @@ export async function buildDashboardData(
     callsTruncated: calls?.truncated ?? false,
     unpricedModels,
     budgets,
+    forecasts,
   };
 }
 

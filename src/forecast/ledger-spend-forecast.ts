@@ -111,10 +111,8 @@ export async function forecastLedgerSpend(
     forecast.windowEnd = projectedTotal(model, {
       spentUsd: request.window.spentUsd,
       today,
-      todayLeft:
-        lastDay === today
-          ? Math.max(0, (request.window.endMs - request.nowMs) / DAY_MS)
-          : todayLeft,
+      // Calendar windows end at a local midnight: what is left of today is the month's share.
+      todayLeft,
       lastDay,
       lastDayShare:
         lastDay === today ? 1 : elapsedShareOfDay(request.window.endMs, request.timeZone, lastDay),

@@ -16,13 +16,16 @@ import type {
   UsageUnits,
 } from "./types.ts";
 
+const performanceNow = () => performance.now();
+
 /**
  * One call being measured. It collects what the caller tells it and, at `end()`, hands a raw event
  * to `submit`. Kept lean: it runs on the caller's stack.
  */
 export class ActiveTracker implements TrackerHandle {
   private readonly startedAtMs: number;
-  private readonly startedAtPerf = performance.now();
+  private readonly startedAtPerf: number;
+  private readonly elapsed: () => number;
   private readonly fields: RecordInput;
   private readonly submit: (event: RecordInput) => void;
   private ended = false;
@@ -36,8 +39,12 @@ export class ActiveTracker implements TrackerHandle {
     onDiscard?: (fields: RecordInput) => void,
     /** The meter's clock, so that an event's timestamp and the meter's periods agree. */
     now: () => number = Date.now,
+    /** The clock durations are measured on: monotonic by default, a test's clock when injected. */
+    elapsed: () => number = performanceNow,
   ) {
     this.startedAtMs = now();
+    this.elapsed = elapsed;
+    this.startedAtPerf = elapsed();
     this.fields = { ...info };
     // Attribution is taken where the call starts: `end()` may run in another async context.
     const context = currentAttribution();
@@ -75,7 +82,7 @@ export class ActiveTracker implements TrackerHandle {
 
   firstToken(): void {
     this.fields.streaming = true;
-    this.fields.timeToFirstTokenMs ??= performance.now() - this.startedAtPerf;
+    this.fields.timeToFirstTokenMs ??= this.elapsed() - this.startedAtPerf;
   }
 
   chunk(): void {
@@ -119,7 +126,7 @@ export class ActiveTracker implements TrackerHandle {
     if (this.ended) return;
     this.ended = true;
     const fields = this.fields;
-    fields.latencyMs = performance.now() - this.startedAtPerf;
+    fields.latencyMs = this.elapsed() - this.startedAtPerf;
     fields.timestamp = this.startedAtMs;
     // Carried to the meter's drain with the event: see MeterInstrumentation.
     if (this.instrumentationCalls !== undefined)

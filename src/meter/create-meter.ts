@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { resolve as resolvePath } from "node:path";
+import { readLedgerAlertRules } from "../alerts/ledger-alert-rules.ts";
 import {
   createHealthAlerts,
   type HealthAlertsRuntime,
@@ -7,7 +8,11 @@ import {
   type MeterHealthAlertsView,
 } from "../alerts/meter-health-alerts.ts";
 import type { BudgetManager, BudgetReservation } from "../budgets/budget-manager.ts";
-import { createBudgetManager, type MeterBudgets } from "../budgets/create-budget-manager.ts";
+import {
+  createBudgetManager,
+  type MeterBudgets,
+  sqliteLocation,
+} from "../budgets/create-budget-manager.ts";
 import type { Environment } from "../config/environment.ts";
 import type { OtelSettingValue } from "../config/otel-setting.ts";
 import { ConfigError, type ConfigSource, resolveConfig } from "../config/resolve-config.ts";
@@ -120,7 +125,10 @@ export interface MeterOptions {
    * turn's events on the next turn.
    */
   batchWindowMs?: number;
-  /** The clock for stats periods, in ms since the epoch. For tests. */
+  /**
+   * The clock for stats periods, in ms since the epoch. For tests: when given, call latency and
+   * time to first token are measured on it too (else on the monotonic `performance.now()`).
+   */
   now?: () => number;
   /** Where to read `LLMETER_*` variables and `.llmeter/config.json` from. */
   configContext?: { env?: Environment; cwd?: string };
@@ -233,6 +241,8 @@ class RecordingMeter implements Meter {
   private readonly pricing: EventPricer | undefined;
   private readonly timeZone: string;
   private readonly now: () => number;
+  /** The injected clock durations are measured on; undefined: the monotonic default. */
+  private readonly elapsed: (() => number) | undefined;
   private readonly instrumentations: readonly MeterInstrumentation[] | undefined;
   private readonly otel: MeterOtel | undefined;
   private readonly health = { recorded: 0, corrected: 0, priced: 0, unpriced: 0 };
@@ -262,6 +272,7 @@ class RecordingMeter implements Meter {
     this.window = new LiveWindow(settings.maxHistory);
     this.timeZone = settings.timeZone;
     this.now = options.now ?? Date.now;
+    this.elapsed = options.now;
     this.batchWindowMs = options.batchWindowMs ?? DEFAULT_BATCH_WINDOW_MS;
     this.pricing = options.pricing === false ? undefined : options.pricing;
     this.instrumentations = options.instrumentations;
@@ -342,10 +353,13 @@ class RecordingMeter implements Meter {
       };
       this.stopHooks.push(() => budgetManager.close());
     }
+    const alertLedger = sqliteLocation(this.ledgerStore);
     this.healthAlerts = createHealthAlerts({
       alerts: options.alerts,
       settingRules: settings.alertRules,
+      ledgerRules: alertLedger === undefined ? [] : readLedgerAlertRules(alertLedger),
       diagnostics: this.diagnostics,
+      now: this.now,
     });
     const healthAlerts = this.healthAlerts;
     if (healthAlerts !== undefined) {
@@ -353,6 +367,10 @@ class RecordingMeter implements Meter {
         status: () => {
           this.drain();
           return healthAlerts.status();
+        },
+        check: () => {
+          this.drain();
+          return healthAlerts.check();
         },
       };
     }
@@ -369,7 +387,14 @@ class RecordingMeter implements Meter {
       // Before anything else: a call over an enforced budget must not start at all.
       const checked = this.budgetManager === undefined ? info : this.reserveBudget(info);
       calls = this.capture(checked, "start");
-      tracker = new ActiveTracker(checked, this.submitBound, calls, undefined, this.now);
+      tracker = new ActiveTracker(
+        checked,
+        this.submitBound,
+        calls,
+        undefined,
+        this.now,
+        this.elapsed,
+      );
     } catch (error) {
       // A refused call: rejected for an `async` callback, thrown for a sync one (see refuse-call.ts).
       return refuseCall(fn, error);
@@ -407,6 +432,7 @@ class RecordingMeter implements Meter {
       this.capture(checked, "start"),
       this.budgetManager === undefined ? undefined : this.discardBound,
       this.now,
+      this.elapsed,
     );
   }
 

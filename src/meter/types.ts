@@ -1,3 +1,4 @@
+import type { MeterHealthAlertsView } from "../alerts/meter-health-alerts.ts";
 import type { BudgetStatus } from "../budgets/budget-manager.ts";
 import type { CallEstimate } from "../budgets/estimate-call.ts";
 import type { ResolvedPeriod, UsageFilter, UsageStats } from "../stats/usage-stats.ts";
@@ -205,6 +206,8 @@ export interface Meter {
   readonly enabled: boolean;
   /** Present when the meter has budgets (options, the `budgets` setting or rules in its ledger). */
   readonly budgets?: MeterBudgetsView;
+  /** Present when the meter has health alert rules: where each stands (docs/alerts.md). */
+  readonly alerts?: MeterHealthAlertsView;
   /**
    * Measures `fn` (sync or async) as one call. Its return value passes through; a thrown error is
    * recorded and re-thrown unchanged.

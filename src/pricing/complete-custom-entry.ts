@@ -39,14 +39,17 @@ function definedOnly(prices: UnitPrices): UnitPrices {
 
 /**
  * The token units a call with these counts needs and `prices` leaves out: `input` for input
- * tokens, `output` for output tokens. Empty for prices that name no token unit at all (a
- * per-page or per-request entry does not bill tokens).
+ * tokens, `output` for output tokens. Empty for prices that name other units but no token unit
+ * (a per-page or per-request entry does not bill tokens); prices naming nothing (an entry that
+ * only sets tool fees) miss both.
  */
 export function missingTokenUnits(
   prices: UnitPrices,
   usage: { inputTokens?: number; outputTokens?: number },
 ): Array<"input" | "output"> {
-  if (!TOKEN_UNIT_PRICE_KEYS.some((unit) => prices[unit] !== undefined)) return [];
+  const namesOtherUnits = Object.values(prices).some((value) => value !== undefined);
+  if (namesOtherUnits && !TOKEN_UNIT_PRICE_KEYS.some((unit) => prices[unit] !== undefined))
+    return [];
   const missing: Array<"input" | "output"> = [];
   if (prices.input === undefined && (usage.inputTokens ?? 0) > 0) missing.push("input");
   if (prices.output === undefined && (usage.outputTokens ?? 0) > 0) missing.push("output");

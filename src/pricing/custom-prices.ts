@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { stripByteOrderMark } from "../config/strip-byte-order-mark.ts";
+import { TOOL_CALL_KEYS } from "../usage/usage-event.ts";
 import { canonicalProvider } from "./model-id.ts";
 import {
   MAX_PRICE_MULTIPLIER,
@@ -45,11 +46,23 @@ const unitPrices = z
   .partial()
   .strict();
 
+const NO_UNIT =
+  'names no unit; give at least one price, e.g. {"input": 2.5, "output": 10} in USD per million tokens (units left out are taken from the catalog entry this one overrides)';
+
 // An entry's own prices must name at least one unit: `{}` would price every call at $0.
 const entryPrices = unitPrices.refine((prices) => Object.keys(prices).length > 0, {
-  error:
-    'names no unit; give at least one price, e.g. {"input": 2.5, "output": 10} in USD per million tokens (units left out are taken from the catalog entry this one overrides)',
+  error: NO_UNIT,
 });
+
+// USD per use of each server-side tool, e.g. {"webSearch": 0.01}: replaces the tool-fee table's
+// rate for this model. Same bounds as unit prices.
+const toolFees = z
+  .object(Object.fromEntries(TOOL_CALL_KEYS.map((tool) => [tool, price])))
+  .partial()
+  .strict()
+  .refine((fees) => Object.keys(fees).length > 0, {
+    error: `names no tool; give a fee in USD per use, e.g. {"webSearch": 0.01}. Tools: ${TOOL_CALL_KEYS.join(", ")}`,
+  });
 
 const contextTier = z
   .object({
@@ -84,7 +97,10 @@ const customEntry = z
     name: z.string().optional(),
     kind: z.enum(["llm", "embedding", "ocr", "other"]).optional(),
     aliases: z.array(z.string().trim().min(1)).optional(),
-    prices: entryPrices,
+    // Optional only beside `toolFees`: an entry that changes a tool fee keeps the catalog's
+    // token prices (decision 0023); one with neither would price nothing.
+    prices: unitPrices.optional(),
+    toolFees: toolFees.optional(),
     tiers: z.array(contextTier).optional(),
     serviceTiers: serviceTiers.optional(),
     dated: z
@@ -104,7 +120,19 @@ const customEntry = z
     checkedAt: z.string().optional(),
     notes: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((entry, context) => {
+    const named = entry.prices !== undefined && Object.keys(entry.prices).length > 0;
+    if (named || (entry.prices === undefined && entry.toolFees !== undefined)) return;
+    context.addIssue({
+      code: "custom",
+      path: ["prices"],
+      message:
+        entry.prices === undefined
+          ? 'is missing; give at least one price, e.g. {"input": 2.5, "output": 10} in USD per million tokens, or "toolFees" to change only tool fees'
+          : NO_UNIT,
+    });
+  });
 
 const priceFile = z
   .object({
@@ -188,6 +216,7 @@ export function parseCustomPrices(data: unknown, where = "price file"): CustomPr
     const model = raw.model.toLowerCase();
     const entry: PriceEntry = {
       ...raw,
+      prices: raw.prices ?? {},
       id: `${provider}/${model}`,
       provider,
       model,

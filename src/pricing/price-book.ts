@@ -339,7 +339,7 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
     }
     if (entry.layer === "custom" && !coversUsage(entry, tier, atIso, usage)) return INCOMPLETE;
     const { nano, breakdown, longContext } = computeCost(prices, usage);
-    const tools = toolFees(usage, resolution.provider, entry.model);
+    const tools = toolFees(usage, resolution.provider, entry);
     if (tools !== undefined) breakdown.tools = tools / 1e9;
     return {
       nano: nano + (tools ?? 0),
@@ -354,8 +354,8 @@ export function createPriceBook(options: PriceBookOptions = {}): PriceBook {
 
   // Tool fees are added to the token cost; a tool without a verified price is warned about once
   // (its part is missing from the cost, never a silent $0).
-  function toolFees(usage: PricingUsage, provider: string, model: string): number | undefined {
-    const cost = priceToolCalls(usage.toolCalls, provider, model);
+  function toolFees(usage: PricingUsage, provider: string, entry: PriceEntry): number | undefined {
+    const cost = priceToolCalls(usage.toolCalls, provider, entry.model, entry.toolFees);
     if (cost === undefined) return undefined;
     for (const tool of cost.unpriced) {
       diagnostics.once(

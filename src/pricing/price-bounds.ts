@@ -16,8 +16,12 @@ export const MAX_UNIT_PRICE_USD = 1_000_000;
 /** The highest service-tier or regional multiplier accepted. */
 export const MAX_PRICE_MULTIPLIER = 100;
 
+// Digits grouped by hand: toLocaleString() would load ICU's locale data (about 50 ms) when this
+// module loads, which every process that imports llmeter pays.
+const MAX_UNIT_PRICE_TEXT = String(MAX_UNIT_PRICE_USD).replace(/\B(?=(\d{3})+$)/g, ",");
+
 /** What a unit price must be, said the way a user fixes it. */
-export const UNIT_PRICE_RULE = `expected a price from 0 to ${MAX_UNIT_PRICE_USD.toLocaleString("en-US")} in USD per million tokens (per image, request or page; per 1,000 characters; per audio minute), e.g. 2.5 for $2.50 per million tokens`;
+export const UNIT_PRICE_RULE = `expected a price from 0 to ${MAX_UNIT_PRICE_TEXT} in USD per million tokens (per image, request or page; per 1,000 characters; per audio minute), e.g. 2.5 for $2.50 per million tokens`;
 
 /** What a multiplier must be. */
 export const MULTIPLIER_RULE = `expected a multiplier above 0 and at most ${MAX_PRICE_MULTIPLIER}, e.g. 0.5 for half price`;

@@ -30,11 +30,15 @@ export interface ToolCallsCost {
   unpriced: ToolCallKey[];
 }
 
-/** The fees of `toolCalls`; undefined when the call used no tool. */
+/**
+ * The fees of `toolCalls`; undefined when the call used no tool. `overrides` (a custom price
+ * entry's `toolFees`, USD per use) win over the tool-fee table.
+ */
 export function priceToolCalls(
   toolCalls: ToolCalls | undefined,
   provider: string,
   model: string,
+  overrides?: Partial<Record<ToolCallKey, number>>,
 ): ToolCallsCost | undefined {
   if (toolCalls === undefined) return undefined;
   let nano = 0;
@@ -45,10 +49,10 @@ export function priceToolCalls(
     const uses = toolCalls[tool];
     if (uses === undefined || uses <= 0) continue;
     used = true;
-    const fee = findToolFee(provider, model, tool);
-    if (fee?.usdPerUnit === undefined) unpriced.push(tool);
+    const usdPerUnit = overrides?.[tool] ?? findToolFee(provider, model, tool)?.usdPerUnit;
+    if (usdPerUnit === undefined) unpriced.push(tool);
     else {
-      nano += Math.round(uses * fee.usdPerUnit * 1e9);
+      nano += Math.round(uses * usdPerUnit * 1e9);
       priced += 1;
     }
   }

@@ -4,7 +4,7 @@
  * minute of input audio.
  */
 
-import type { CostBreakdown, PriceSource, ToolCalls } from "../usage/usage-event.ts";
+import type { CostBreakdown, PriceSource, ToolCallKey, ToolCalls } from "../usage/usage-event.ts";
 
 /** Unit prices of one model. A unit left out is not billed apart (see `docs/pricing.md`). */
 export interface UnitPrices {
@@ -129,6 +129,11 @@ export interface PriceEntry {
    * and later on Bedrock and Vertex regional endpoints.
    */
   regionalMultiplier?: number;
+  /**
+   * USD per use of server-side tools (web search, file search, ...), in place of the tool-fee
+   * table's rate for this model. Set by custom entries: a negotiated or newer fee.
+   */
+  toolFees?: Partial<Record<ToolCallKey, number>>;
   /** The page the prices were read from. */
   source: string;
   /** When the prices were last checked against `source`, `YYYY-MM-DD`. */

@@ -118,3 +118,53 @@ describe("createPrometheusExporter", () => {
     expect(text).not.toContain("tenant=");
   });
 });
+
+describe("health alert gauges", () => {
+  it("show each rule's state, value, bound and calls at scrape time", async () => {
+    let meter: ReturnType<typeof createMeter> | undefined;
+    const prometheus = createPrometheusExporter({ healthAlerts: () => meter?.alerts?.status() });
+    let nowMs = Date.parse("2026-11-20T10:00:00.000Z");
+    meter = createMeter({
+      sinks: [prometheus.sink],
+      store: false,
+      pricing: false,
+      now: () => nowMs,
+      diagnostics: silentDiagnostics,
+      alerts: {
+        rules: [
+          { id: "slow", metric: "latencyP95Ms", above: 1000, minCalls: 3 },
+          {
+            id: "errors",
+            metric: "errorRate",
+            above: 0.5,
+            minCalls: 3,
+            scope: { provider: "openai" },
+          },
+        ],
+      },
+    });
+    try {
+      for (let index = 0; index < 3; index++) {
+        meter.recordLlm({ provider: "openai", model: "gpt-4o", latencyMs: 4000, timestamp: nowMs });
+        nowMs += 1000;
+      }
+      await meter.flush();
+      const text = await prometheus.metrics();
+      const slow = { alert_id: "slow", metric: "latencyP95Ms", scope: "all" };
+      const errors = { alert_id: "errors", metric: "errorRate", scope: "provider=openai" };
+      expect(sample(text, "llmeter_health_alert_firing", slow)).toBe(1);
+      expect(sample(text, "llmeter_health_alert_value", slow)).toBeCloseTo(4000, -2);
+      expect(sample(text, "llmeter_health_alert_threshold", slow)).toBe(1000);
+      expect(sample(text, "llmeter_health_alert_window_calls", slow)).toBe(3);
+      expect(sample(text, "llmeter_health_alert_firing", errors)).toBe(0);
+      expect(sample(text, "llmeter_health_alert_value", errors)).toBe(0);
+    } finally {
+      await meter.shutdown();
+    }
+  });
+
+  it("adds no health series without a source", async () => {
+    const text = await createPrometheusExporter().metrics();
+    expect(text).not.toContain("health_alert");
+  });
+});

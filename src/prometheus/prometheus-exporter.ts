@@ -3,6 +3,7 @@ import { Counter, Histogram, Registry } from "prom-client";
 import type { UsageSink } from "../meter/types.ts";
 import { DURATION_BUCKETS } from "../otel/semconv.ts";
 import type { UsageEvent } from "../usage/usage-event.ts";
+import { type HealthAlertStatusSource, registerHealthAlertGauges } from "./health-alert-gauges.ts";
 import { LabelLimiter } from "./label-limiter.ts";
 
 /** Options of `createPrometheusExporter`. */
@@ -15,6 +16,11 @@ export interface PrometheusExporterOptions {
   tenantLabel?: boolean;
   /** Most distinct values per label before new ones become `__other__`. */
   maxLabelValues?: { tenant?: number; model?: number; provider?: number; errorType?: number };
+  /**
+   * Health alert state as gauges (`health_alert_firing`, `_value`, `_threshold`,
+   * `_window_calls`), read at each scrape: `() => meter.alerts?.status()`.
+   */
+  healthAlerts?: HealthAlertStatusSource;
 }
 
 /** Prometheus metrics fed by a meter's events. */
@@ -102,6 +108,9 @@ export function createPrometheusExporter(
     labelNames: [...base, "error_type"],
     registers,
   });
+
+  if (options.healthAlerts !== undefined)
+    registerHealthAlertGauges(registry, prefix, options.healthAlerts);
 
   function observe(event: UsageEvent): void {
     const labels: Record<string, string> = {

@@ -4,6 +4,8 @@
  * and never half-way through a request.
  */
 
+import { setTimeout as sleep } from "node:timers/promises";
+
 /**
  * A failure the mock provider can inject: an HTTP error status; "broken-stream", a response cut
  * mid-way (the socket is destroyed); or "stream-error", a stream that stops with the provider's
@@ -68,7 +70,16 @@ export interface MockProviderOptions {
    * Azure deployment reports its underlying model. Unlisted deployments echo their name.
    */
   deployments?: Record<string, string>;
+  /**
+   * How the delays above are waited out; default a real timer. A test that runs its meter on a
+   * virtual clock passes one that advances that clock instead, so "slow" costs no real time and
+   * the measured latency is exactly the delay.
+   */
+  wait?: MockWait;
 }
+
+/** Waits `ms` (or until `signal` aborts, rejecting). */
+export type MockWait = (ms: number, signal: AbortSignal) => Promise<void>;
 
 /** The options with every default filled in (what the server actually runs with). */
 export interface ResolvedMockProviderOptions {
@@ -83,6 +94,7 @@ export interface ResolvedMockProviderOptions {
   cachedShare: number;
   failure: { status: MockFailureKind; remaining: number } | undefined;
   deployments: Record<string, string>;
+  wait: MockWait;
 }
 
 /** The defaults: no delay, 8 chunks, 16-word replies, 32 reasoning tokens, no cache, no failure. */
@@ -98,6 +110,7 @@ export const DEFAULT_MOCK_PROVIDER_OPTIONS: ResolvedMockProviderOptions = {
   cachedShare: 0,
   failure: undefined,
   deployments: {},
+  wait: (ms, signal) => sleep(ms, undefined, { signal }),
 };
 
 /** Thrown for an option value the mock provider can't run with; says which and how to fix it. */
@@ -144,6 +157,11 @@ export function resolveMockProviderOptions(
   }
   if ("failure" in changes) next.failure = resolveFailure(changes.failure);
   if (changes.deployments !== undefined) next.deployments = resolveDeployments(changes.deployments);
+  if (changes.wait !== undefined) {
+    if (typeof changes.wait !== "function")
+      throw invalid("wait", changes.wait, "a function (ms, signal) => Promise<void>");
+    next.wait = changes.wait;
+  }
   return next;
 }
 

@@ -6,7 +6,6 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { anthropicApi } from "./anthropic-api.ts";
 import { geminiApi } from "./gemini-api.ts";
 import {
@@ -148,8 +147,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
     }
     try {
       // No timer at all for 0: Node rounds a 0 ms timeout up to 1 ms.
-      if (options.latencyMs > 0)
-        await sleep(options.latencyMs, undefined, { signal: abort.signal });
+      if (options.latencyMs > 0) await options.wait(options.latencyMs, abort.signal);
       if (reply.kind === "json") sendJson(response, reply, failure === "broken-stream");
       else await sendStream(response, reply, options, failure, abort.signal);
     } catch (error) {
@@ -298,7 +296,7 @@ async function sendStream(
   const sendCount = cut ? Math.max(1, Math.ceil(reply.chunks.length / 2)) : reply.chunks.length;
   for (let index = 0; index < sendCount; index++) {
     const delay = index === 0 ? options.timeToFirstTokenMs : options.chunkDelayMs;
-    if (delay > 0) await sleep(delay, undefined, { signal });
+    if (delay > 0) await options.wait(delay, signal);
     const group = reply.chunks[index] as SseReply["chunks"][number];
     response.write(encodeSseEvents(group, reply.delimiter));
     eventsSent += group.length;

@@ -9,6 +9,7 @@ import {
   type DashboardServer,
   startDashboardServer,
 } from "../../src/dashboard/dashboard-server.ts";
+import { forecastLedgerSpend } from "../../src/forecast/ledger-spend-forecast.ts";
 import type { UsageReport } from "../../src/stats/usage-stats.ts";
 import { createMemoryStore } from "../../src/store/memory-store.ts";
 import { createSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
@@ -95,6 +96,24 @@ describe.each([
     ]);
     expect(data.budgets).toMatchObject({ available: false, budgets: [] });
     expect(data.calls).toBeNull();
+
+    // Month-end forecasts: overall and per tenant, each the ledger forecast of its scope.
+    const forecastOf = (scope: string, filter: { tenantId?: string }) =>
+      forecastLedgerSpend(store, { nowMs: NOW, timeZone: TIME_ZONE, scope, filter });
+    expect(data.forecasts.overall).toEqual(await forecastOf("all", {}));
+    expect(data.forecasts.tenants.map((entry) => entry.scope).sort()).toEqual([
+      "tenant:acme",
+      "tenant:globex",
+      "tenant:initech",
+    ]);
+    const acme = data.forecasts.tenants.find((entry) => entry.scope === "tenant:acme");
+    expect(acme).toEqual(await forecastOf("tenant:acme", { tenantId: "acme" }));
+    expect(acme?.monthEnd.at).toBe("2026-11-30");
+    expect(acme?.monthEnd.lowUsd).toBeLessThanOrEqual(acme?.monthEnd.projectedUsd ?? 0);
+    expect(acme?.monthEnd.highUsd).toBeGreaterThan(acme?.monthEnd.projectedUsd ?? 0);
+    // The tenants' month-to-date spend is part of the overall's (untenanted calls are the rest).
+    const tenantsSpent = sum(data.forecasts.tenants.map((entry) => entry.monthEnd.spentUsd));
+    expect(tenantsSpent).toBeLessThan(data.forecasts.overall?.monthEnd.spentUsd ?? 0);
   });
 
   it("uses hour buckets for short periods and lists a session's calls, newest first", async () => {

@@ -200,6 +200,10 @@ describe.skipIf(!chromiumInstalled)("the dashboard in a real browser", () => {
         expect(await paintedPixels(page, chart), chart).toBeGreaterThan(500);
       await expect.poll(() => page.locator("#unpriced").innerText()).toContain("mistral-homegrown");
       expect(await page.locator("#budgets").innerText()).toMatch(/No budgets/);
+      // The forecast panel: the overall month end first, then the tenants, each with its range.
+      const overall = page.locator('#forecast tr[data-scope="all"]');
+      await expect.poll(() => overall.innerText()).toMatch(/\$[\d,.]+–\$[\d,.]+/);
+      expect(await page.locator('#forecast tr[data-scope="tenant:acme"]').count()).toBe(1);
       await page.screenshot({ path: join(ARTIFACTS, "dashboard-1280.png"), fullPage: true });
       await page.screenshot({ path: join(ARTIFACTS, "dashboard-1280-viewport.png") });
       expect(errors).toEqual([]);

@@ -15,7 +15,10 @@ import {
 } from "../../budgets/budget-rule.ts";
 import { openSyncPostgresBudgetLedger } from "../../budgets/postgres/sync-postgres-budget-ledger.ts";
 import { resolveConfig } from "../../config/resolve-config.ts";
+import { describeForecastGap, forecastBudget } from "../../forecast/budget-forecast.ts";
+import type { ProjectedTotal, SpendForecast } from "../../forecast/ledger-spend-forecast.ts";
 import { localTimeZone } from "../../stats/time-buckets.ts";
+import type { UsageStore } from "../../store/usage-store.ts";
 import { type CliContext, writeOut } from "../cli-context.ts";
 import { CliError, CliUsageError } from "../cli-errors.ts";
 import { formatPercent, formatUsd } from "../format/numbers.ts";
@@ -43,6 +46,7 @@ interface SetFlags {
   thresholds?: string;
   enforce?: boolean;
   renotify?: string;
+  alertOnProjection?: boolean;
 }
 
 /** `llmeter budget set|list|remove|check`: budget rules kept in the ledger, and where spend stands. */
@@ -71,7 +75,11 @@ export function registerBudgetCommand(program: Command, context: CliContext): vo
       )
       .option("--thresholds <percents>", "alert thresholds, comma-separated (default 75,90,100)")
       .option("--enforce", "reject calls that would pass the limit (BudgetExceededError)")
-      .option("--renotify <duration>", "alert again for a threshold after this long (e.g. 6h)"),
+      .option("--renotify <duration>", "alert again for a threshold after this long (e.g. 6h)")
+      .option(
+        "--alert-on-projection",
+        "alert once per window when the forecast passes the USD limit before the window ends",
+      ),
   )
     .addHelpText(
       "after",
@@ -161,11 +169,19 @@ export function registerBudgetCommand(program: Command, context: CliContext): vo
       .option("--json", "print JSON"),
   ).action(async (flags: { db?: string; json?: boolean }) => {
     const nowMs = context.now();
-    const statuses = await withBudgetLedger(flags, context, false, async (ledger) =>
-      allRules(ledger, context).map(({ rule }) =>
-        budgetStatus(rule, ledger.spend(rule, nowMs), nowMs),
-      ),
-    );
+    const statuses = await withBudgetLedger(flags, context, false, async (ledger, store) => {
+      const checked: CheckedBudget[] = [];
+      for (const { rule } of allRules(ledger, context)) {
+        const status = budgetStatus(rule, ledger.spend(rule, nowMs), nowMs);
+        const result = await forecastBudget(store, rule, status, nowMs);
+        checked.push(
+          result.forecast === undefined
+            ? { ...status, forecastGap: describeForecastGap(result.gap) }
+            : { ...status, forecast: result.forecast },
+        );
+      }
+      return checked;
+    });
     if (flags.json === true) {
       await writeOut(
         context.stdout,
@@ -195,7 +211,9 @@ export function registerBudgetCommand(program: Command, context: CliContext): vo
         { title: "Remaining", align: "right" },
         { title: "Used", align: "right" },
         { title: "Projected", align: "right" },
+        { title: "80 % range", align: "right" },
         { title: "State" },
+        { title: "Forecast" },
       ],
       statuses.map((status) => statusRow(status, colors.bold)),
       colors,
@@ -204,7 +222,12 @@ export function registerBudgetCommand(program: Command, context: CliContext): vo
   });
 }
 
-function statusRow(status: BudgetStatus, emphasis: (text: string) => string): string[] {
+/** A budget in `budget check`: its status, and its forecast or why it has none. */
+type CheckedBudget = BudgetStatus & { forecast?: SpendForecast; forecastGap?: string };
+
+function statusRow(status: CheckedBudget, emphasis: (text: string) => string): string[] {
+  // The window end for calendar windows, the month end for rolling ones.
+  const projected = status.forecast?.windowEnd ?? status.forecast?.monthEnd;
   return [
     status.id,
     status.scope,
@@ -215,9 +238,23 @@ function statusRow(status: BudgetStatus, emphasis: (text: string) => string): st
     status.limitUsd === undefined ? limitText(status.rule) : formatUsd(status.limitUsd),
     status.remainingUsd === undefined ? "" : formatUsd(status.remainingUsd),
     formatPercent(status.usedPercent),
-    status.projectedUsd === undefined ? "" : formatUsd(status.projectedUsd),
+    projected === undefined
+      ? status.projectedUsd === undefined
+        ? ""
+        : formatUsd(status.projectedUsd)
+      : formatUsd(projected.projectedUsd),
+    projected === undefined ? "" : `${formatUsd(projected.lowUsd)}–${formatUsd(projected.highUsd)}`,
     status.state === "ok" ? "ok" : emphasis(status.state),
+    forecastText(status, projected),
   ];
+}
+
+function forecastText(status: CheckedBudget, projected: ProjectedTotal | undefined): string {
+  if (status.forecast === undefined) return status.forecastGap ?? "";
+  const where = status.forecast.windowEnd === undefined ? "month end" : "window end";
+  if (projected?.reachesLimitOn !== undefined)
+    return `on track to exceed by ${projected.reachesLimitOn}`;
+  return `${where} ${projected?.at ?? ""}, ${status.forecast.observedDays} days fitted`;
 }
 
 function allRules(
@@ -246,7 +283,7 @@ async function withBudgetLedger<T>(
   flags: { db?: string },
   context: CliContext,
   create: boolean,
-  work: (ledger: BudgetLedger) => Promise<T>,
+  work: (ledger: BudgetLedger, store: UsageStore) => Promise<T>,
 ): Promise<T> {
   return withLedger(flags, context, { create }, async (store, location) => {
     // On PostgreSQL the budget tables sit in the store's schema (opening the store migrated them).
@@ -258,7 +295,7 @@ async function withBudgetLedger<T>(
         )
       : openBudgetLedger(location);
     try {
-      return await work(ledger);
+      return await work(ledger, store);
     } finally {
       ledger.close();
     }
@@ -282,6 +319,7 @@ function ruleFromFlags(id: string, flags: SetFlags, context: CliContext): Resolv
     scope.attributes[pair.slice(0, equals)] = pair.slice(equals + 1);
   }
   const rule: BudgetRule = { id, scope, window: flags.window, enforce: flags.enforce === true };
+  if (flags.alertOnProjection === true) rule.alertOnProjection = true;
   if (flags.limitUsd !== undefined) rule.limitUsd = numberFlag("--limit-usd", flags.limitUsd);
   if (flags.limitTokens !== undefined)
     rule.limitTokens = numberFlag("--limit-tokens", flags.limitTokens);
@@ -332,5 +370,5 @@ function limitText(rule: ResolvedBudgetRule | BudgetRule): string {
 }
 
 function describeRule(rule: ResolvedBudgetRule): string {
-  return `${describeScope(rule.scope)}, ${windowText(rule)}, limit ${limitText(rule)}${rule.enforce ? ", enforced" : ""}`;
+  return `${describeScope(rule.scope)}, ${windowText(rule)}, limit ${limitText(rule)}${rule.enforce ? ", enforced" : ""}${rule.alertOnProjection === true ? ", alerts on its projection" : ""}`;
 }

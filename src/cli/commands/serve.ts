@@ -68,7 +68,7 @@ export function registerServeCommand(
             // Budgets live in the SQLite ledger (PostgreSQL budgets are not supported yet).
             ...(isPostgresUrl(location)
               ? {}
-              : { budgets: createLedgerBudgetsSource(location, { timeZone }) }),
+              : { budgets: createLedgerBudgetsSource(location, { timeZone, store }) }),
           });
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")

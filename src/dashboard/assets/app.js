@@ -213,6 +213,7 @@ function render(data) {
   renderTokens(data.report.totals);
   for (const name of ["provider", "model", "tenant"]) renderBreakdown(name, data.breakdowns[name]);
   renderBudgets(data.budgets);
+  renderForecasts(data.forecasts);
   renderCalls(data.calls, data.callsTruncated);
   document.getElementById("footer-zone").textContent = `Times in ${data.report.timeZone}`;
   document.getElementById("json-link").href = apiPath("/api/dashboard");
@@ -714,24 +715,31 @@ function renderBreakdown(name, report) {
         })
       : null;
   container.replaceChildren(
-    element(
-      "table",
-      { className: "table" },
-      element(
-        "thead",
-        {},
-        element(
-          "tr",
-          {},
-          element("th", { text: name }),
-          element("th", { className: "num", text: "calls" }),
-          element("th", { className: "num", text: "cost" }),
-          element("th", { text: "" }),
-        ),
-      ),
-      element("tbody", {}, ...rows),
+    headedTable(
+      [{ text: name }, { text: "calls", num: true }, { text: "cost", num: true }, { text: "" }],
+      rows,
     ),
     more ?? "",
+  );
+}
+
+/** A table with one header row; `num` headers are right-aligned like their numbers. */
+function headedTable(headers, rows) {
+  return element(
+    "table",
+    { className: "table" },
+    element(
+      "thead",
+      {},
+      element(
+        "tr",
+        {},
+        ...headers.map((header) =>
+          element("th", { className: header.num ? "num" : undefined, text: header.text }),
+        ),
+      ),
+    ),
+    element("tbody", {}, ...rows),
   );
 }
 
@@ -770,15 +778,67 @@ function renderBudgets(panel) {
                 budget.state === "exceeded" ? 5 : budget.state === "warning" ? 1 : 2,
               ),
             ),
-            element("td", {
-              text:
-                budget.projectedUsd === undefined
-                  ? budget.state
-                  : `${budget.state} · projected ${money(budget.projectedUsd)}${budget.windowEndsAt ? ` by ${new Date(budget.windowEndsAt).toLocaleString()}` : ""}`,
-            }),
+            element("td", { text: budgetStateText(budget) }),
           ),
         ),
       ),
+    ),
+  );
+}
+
+/** The state, then the forecast (80 % range) or, without one, the straight-line projection. */
+function budgetStateText(budget) {
+  const forecast = budget.forecast;
+  if (forecast !== undefined) {
+    const range = `${money(forecast.lowUsd)}–${money(forecast.highUsd)}`;
+    const end = forecast.end === "window" ? "window end" : "month end";
+    const limit =
+      forecast.reachesLimitOn === undefined
+        ? ""
+        : ` · on track to exceed by ${forecast.reachesLimitOn}`;
+    return `${budget.state} · ${end} ${money(forecast.projectedUsd)} (${range})${limit}`;
+  }
+  return budget.projectedUsd === undefined
+    ? budget.state
+    : `${budget.state} · projected ${money(budget.projectedUsd)}${budget.windowEndsAt ? ` by ${new Date(budget.windowEndsAt).toLocaleString()}` : ""}`;
+}
+
+/** Month-end forecasts: overall first, then each tenant, with the 80 % range. */
+function renderForecasts(panel) {
+  const container = document.getElementById("forecast");
+  const entries = panel.overall === undefined ? panel.tenants : [panel.overall, ...panel.tenants];
+  if (entries.length === 0)
+    return container.replaceChildren(
+      element("p", {
+        className: "muted empty",
+        text: "No spend in the last 62 days to forecast from.",
+      }),
+    );
+  const rows = entries.map((entry) =>
+    element(
+      "tr",
+      { "data-scope": entry.scope },
+      element("th", {
+        scope: "row",
+        text: entry.scope === "all" ? "All" : entry.scope.replace(/^tenant:/, ""),
+      }),
+      element("td", { className: "num", text: money(entry.monthEnd.spentUsd) }),
+      element("td", { className: "num", text: money(entry.monthEnd.projectedUsd) }),
+      element("td", {
+        className: "num",
+        text: `${money(entry.monthEnd.lowUsd)}–${money(entry.monthEnd.highUsd)}`,
+      }),
+    ),
+  );
+  container.replaceChildren(
+    headedTable(
+      [
+        { text: "Scope" },
+        { text: "Month to date", num: true },
+        { text: "Month end", num: true },
+        { text: "80 % range", num: true },
+      ],
+      rows,
     ),
   );
 }
