@@ -1,4 +1,12 @@
-import type { ProxyOutcome } from "./proxy-request.ts";
+// Kept apart from proxy-request.ts so the public .d.ts never names undici's types: an app that
+// type-checks without @types/node must not be made to load them.
+
+/** How a proxied request ended, for the access log. */
+export interface ProxyOutcome {
+  status: number;
+  outcome: "forwarded" | "refused" | "upstream_error" | "aborted";
+  model?: string;
+}
 
 /**
  * One access-log line: what was asked of which provider and how it ended. Never a body, a

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import { BudgetExceededError } from "../budgets/budget-exceeded-error.ts";
-import type { StreamHandler } from "../integrations/shared/stream-watch.ts";
 import type { Meter, TrackerHandle } from "../meter/types.ts";
+import type { ProxyOutcome } from "./access-log.ts";
 import { attributionFromHeaders } from "./attribution-headers.ts";
 import { budgetRefusalMessage, errorBody, type GatewayFailure } from "./error-bodies.ts";
 import {
@@ -13,8 +13,9 @@ import {
 } from "./forward-headers.ts";
 import type { GatewayAccess, GatewayAccessDecision } from "./gateway-access.ts";
 import type { GatewayRoute, WireFormat } from "./gateway-providers.ts";
-import { SseParser } from "./sse-parser.ts";
+import { SseReader } from "./sse-forwarding.ts";
 import type { TraceContinuation } from "./trace-context.ts";
+import { abortError, errorCode, isTimeout, upstreamHttpError } from "./upstream-errors.ts";
 import { headerText, type WireCall, type WireCallReader } from "./wire-call.ts";
 
 /** What one proxied request needs from its gateway. */
@@ -27,14 +28,6 @@ export interface ProxyContext {
   maxRequestBytes: number;
   /** Reports a metering problem (never a request's body or credentials). */
   warn(message: string, error?: unknown): void;
-}
-
-/** How a proxied request ended, for the access log. */
-export interface ProxyOutcome {
-  status: number;
-  outcome: "forwarded" | "refused" | "upstream_error" | "aborted";
-  model?: string;
-  tenant?: string;
 }
 
 /** The largest response the gateway keeps a copy of to read its usage (the client gets it all). */
@@ -162,7 +155,7 @@ export async function proxyRequest(
     tracker === undefined || call === undefined
       ? undefined
       : streamed
-        ? new SseReader(call.streamHandler(tracker, upstream.headers), rewrite, context)
+        ? new SseReader(call.streamHandler(tracker, upstream.headers), rewrite, context.warn)
         : new JsonCopy();
   let failure: unknown;
   try {
@@ -315,7 +308,7 @@ function recordJson(
   endTracker(tracker, () => {});
 }
 
-function callLabels(call: WireCall | undefined): Pick<ProxyOutcome, "model" | "tenant"> {
+function callLabels(call: WireCall | undefined): Pick<ProxyOutcome, "model"> {
   return call === undefined ? {} : { model: call.info.model };
 }
 
@@ -331,100 +324,6 @@ function endTracker(
   } catch {
     // Metering never fails a request.
   }
-}
-
-/**
- * Reads a streamed response's events for the handler as they pass. Untouched streams are
- * forwarded as the provider sent them, piece for piece; a stream whose `include_usage` the
- * gateway added is forwarded event by event, without the usage-only chunk and without the
- * `"usage":null` member the injection adds to every other chunk, so the caller receives what the
- * provider would have sent without it.
- */
-class SseReader {
-  private readonly decoder = new TextDecoder("utf-8", { ignoreBOM: true });
-  private readonly parser = new SseParser();
-  private readonly handler: StreamHandler<unknown>;
-  private readonly rewrite: boolean;
-  private readonly context: ProxyContext;
-  private ended = false;
-
-  constructor(handler: StreamHandler<unknown>, rewrite: boolean, context: ProxyContext) {
-    this.handler = handler;
-    this.rewrite = rewrite;
-    this.context = context;
-  }
-
-  /** Reads a piece; returns what the client gets now. */
-  push(chunk: Buffer): Buffer | undefined {
-    const events = this.parser.push(this.decoder.decode(chunk, { stream: true }));
-    if (!this.rewrite) {
-      for (const event of events) this.see(event.data);
-      return chunk;
-    }
-    let visible = "";
-    for (const event of events) {
-      const value = this.see(event.data);
-      if (value === HIDDEN) continue;
-      visible += value === null ? withoutNullUsage(event.raw) : event.raw;
-    }
-    return visible === "" ? undefined : Buffer.from(visible);
-  }
-
-  /** The stream ended: what is left for the client (a rewritten stream's unfinished tail). */
-  finish(): Buffer | undefined {
-    const tail = this.decoder.decode();
-    const events = this.parser.push(tail);
-    events.push(...this.parser.end());
-    let visible = "";
-    for (const event of events) {
-      const value = this.see(event.data);
-      if (value !== HIDDEN) visible += value === null ? withoutNullUsage(event.raw) : event.raw;
-    }
-    if (!this.rewrite) return undefined;
-    visible += this.parser.rest();
-    return visible === "" ? undefined : Buffer.from(visible);
-  }
-
-  end(outcome: Parameters<StreamHandler<unknown>["end"]>[0]): void {
-    if (this.ended) return;
-    this.ended = true;
-    try {
-      this.handler.end(outcome);
-    } catch (error) {
-      this.context.warn("a stream's usage could not be recorded", error);
-    }
-  }
-
-  /** Hands an event's data to the handler: `HIDDEN`, `null` (a chunk whose `usage` is null) or anything else to keep. */
-  private see(data: string | undefined): unknown {
-    if (data === undefined || data === "[DONE]") return KEEP;
-    let value: unknown;
-    try {
-      value = JSON.parse(data);
-    } catch {
-      return KEEP;
-    }
-    if (value === null || typeof value !== "object") return KEEP;
-    const nullUsage = (value as { usage?: unknown }).usage === null;
-    try {
-      if (this.handler.chunk(value) === undefined) return HIDDEN;
-    } catch (error) {
-      this.context.warn("a stream chunk could not be read", error);
-    }
-    return nullUsage ? null : KEEP;
-  }
-}
-
-const HIDDEN = Symbol("hidden");
-const KEEP = Symbol("keep");
-
-/**
- * An event without the trailing `"usage":null` member of its JSON (OpenAI puts `usage` last).
- * In valid JSON that text can only be a member, never part of a string (whose quotes are escaped);
- * an event where it is not last is forwarded as it is (the caller then reads `usage: null`).
- */
-function withoutNullUsage(raw: string): string {
-  return raw.replace(/,\s*"usage"\s*:\s*null(\s*\}\s*)$/, "$1");
 }
 
 /** A copy of a JSON response, kept to read its usage once it is complete. */
@@ -515,53 +414,4 @@ function sendError(
     ...extra,
   });
   response.end(text);
-}
-
-/**
- * The provider's HTTP error as the meter reads SDK errors (see meter/error-details.ts): the
- * class name the Stainless SDKs give that status, `status`, and the body's `error`.
- */
-function upstreamHttpError(status: number, body: unknown): Error {
-  const inner = (body as { error?: unknown } | null)?.error;
-  const message =
-    typeof (inner as { message?: unknown } | undefined)?.message === "string"
-      ? (inner as { message: string }).message
-      : `the provider answered ${status}`;
-  const error = new Error(`${status} ${message}`);
-  error.name = HTTP_ERROR_NAMES[status] ?? (status >= 500 ? "InternalServerError" : "APIError");
-  return Object.assign(error, { status, error: body ?? undefined });
-}
-
-/** The error classes of the openai and @anthropic-ai/sdk SDKs, by status. */
-const HTTP_ERROR_NAMES: Record<number, string> = {
-  400: "BadRequestError",
-  401: "AuthenticationError",
-  403: "PermissionDeniedError",
-  404: "NotFoundError",
-  409: "ConflictError",
-  422: "UnprocessableEntityError",
-  429: "RateLimitError",
-};
-
-/** Recorded as error type `AbortError`, like an SDK call whose caller aborted. */
-function abortError(): Error {
-  const error = new Error("the client disconnected before the response was complete");
-  error.name = "AbortError";
-  return error;
-}
-
-function isTimeout(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    code === "UND_ERR_HEADERS_TIMEOUT" ||
-    code === "UND_ERR_BODY_TIMEOUT" ||
-    code === "UND_ERR_CONNECT_TIMEOUT"
-  );
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === "string") return code;
-  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
-  return typeof cause === "string" ? cause : ((error as Error)?.name ?? "error");
 }
