@@ -231,6 +231,13 @@ describe("installed alone, with no optional peer", () => {
       expect(existsSync(join(app, "node_modules", peer)), peer).toBe(false);
   });
 
+  it("keeps its undici inside llmeter, where the SDKs' types cannot find it", () => {
+    // openai's and Anthropic's .d.ts probe node_modules/undici; a hoisted undici makes an app
+    // without @types/node fail to type-check (decision 0052).
+    expect(existsSync(join(app, "node_modules", "llmeter", "node_modules", "undici"))).toBe(true);
+    expect(existsSync(join(app, "node_modules", "undici"))).toBe(false);
+  });
+
   it("answers --help for every command and subcommand, loading no optional SDK", async () => {
     const top = await llmeter("--help");
     expect(top.code, top.stderr).toBe(0);
@@ -306,7 +313,7 @@ describe("installed alone, with no optional peer", () => {
     expect(exported.stdout).toContain("gpt-4o-mini");
   });
 
-  it("serve and mock-provider start and answer", async () => {
+  it("serve, mock-provider and gateway start and answer", async () => {
     const db = join(app, "ledger.db");
     const dashboard = await startServer(["serve", "--port", "0", "--db", db]);
     try {
@@ -323,6 +330,34 @@ describe("installed alone, with no optional peer", () => {
       });
       const body = (await response.json()) as { usage?: { prompt_tokens?: number } };
       expect(body.usage?.prompt_tokens).toBeGreaterThan(0);
+
+      // The gateway forwards to the mock through its bundled undici and meters into the ledger.
+      const gatewayDb = join(app, "gateway.db");
+      const gateway = await startServer([
+        "gateway",
+        ...["--port", "0", "--db", gatewayDb, "--openai-base-url", `${mock.url}/v1`],
+      ]);
+      try {
+        const through = await fetch(`${gateway.url}/openai/v1/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: "Bearer k" },
+          body: JSON.stringify({
+            model: "gpt-4o-mini",
+            messages: [{ role: "user", content: "Hi" }],
+          }),
+        });
+        expect(through.status).toBe(200);
+        expect(((await through.json()) as typeof body).usage?.prompt_tokens).toBe(
+          body.usage?.prompt_tokens,
+        );
+      } finally {
+        await stop(gateway.child);
+      }
+      const recorded = await llmeter("usage", "show", "--db", gatewayDb, "--json");
+      expect(recorded.code, recorded.stderr).toBe(0);
+      expect(
+        (JSON.parse(recorded.stdout) as { totals: { totalRequests: number } }).totals.totalRequests,
+      ).toBe(1);
     } finally {
       await stop(mock.child);
     }
