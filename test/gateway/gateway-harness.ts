@@ -25,6 +25,8 @@ export interface GatewayRig {
   diagnostics: string[];
   /** Every event in the gateway's ledger, after a flush. */
   ledgerEvents(): Promise<UsageEvent[]>;
+  /** How many events the ledger holds, read without keeping them (a soak's can be millions). */
+  ledgerCount(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,17 @@ export async function startGatewayRig(
         const events: UsageEvent[] = [];
         for await (const event of store.events()) events.push(event);
         return events;
+      } finally {
+        await store.close();
+      }
+    },
+    async ledgerCount() {
+      await gateway.meter.flush();
+      const store = await openStore(ledgerPath);
+      try {
+        let count = 0;
+        for await (const _ of store.events()) count += 1;
+        return count;
       } finally {
         await store.close();
       }
