@@ -78,7 +78,16 @@ function llmeter(...args: string[]): Promise<Outcome> {
 
 async function npmInstall(...packages: string[]): Promise<Outcome> {
   // No --legacy-peer-deps: the peer ranges must take what users install today.
-  return execute("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", ...packages]);
+  const flags = ["install", "--no-audit", "--no-fund"];
+  const cached = await execute("npm", [...flags, "--prefer-offline", ...packages]);
+  if (cached.code === 0) return cached;
+  // A cold or half-filled npm cache on CI once resolved a package as `@langchain/core@undefined`
+  // (ERESOLVE) though its range held; fresh registry metadata settles that. A real peer conflict
+  // fails this second try too, and its report names both tries.
+  const fresh = await execute("npm", [...flags, "--prefer-online", ...packages]);
+  return fresh.code === 0
+    ? fresh
+    : { ...fresh, stderr: `${cached.stderr}\n-- again with --prefer-online --\n${fresh.stderr}` };
 }
 
 /** The subcommands a `--help` text lists under "Commands:". */
