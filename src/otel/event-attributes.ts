@@ -62,7 +62,10 @@ export function eventAttributes(event: UsageEvent, options: AttributeOptions): A
   if (event.cacheReadTokens !== undefined)
     attributes[GEN_AI.usageCacheReadInputTokens] = event.cacheReadTokens;
   const cacheWrites = cacheWriteTokens(event);
-  if (cacheWrites !== undefined) attributes[GEN_AI.usageCacheCreationInputTokens] = cacheWrites;
+  if (cacheWrites !== undefined) {
+    attributes[GEN_AI.usageCacheWriteInputTokens] = cacheWrites;
+    if (options.legacyAttributes) attributes[GEN_AI.usageCacheCreationInputTokens] = cacheWrites;
+  }
   if (event.reasoningTokens !== undefined)
     attributes[GEN_AI.usageReasoningOutputTokens] = event.reasoningTokens;
   if (event.finishReasons !== undefined)
@@ -225,7 +228,7 @@ export class CallShapeCache {
   }
 }
 
-/** Cache writes of any duration: the conventions have one `cache_creation` count. */
+/** Cache writes of any duration: the conventions have one `cache_write` count. */
 function cacheWriteTokens(event: UsageEvent): number | undefined {
   const {
     cacheWriteTokens: plain,

@@ -43,7 +43,8 @@ export interface OtelOptions {
    */
   captureContent?: boolean;
   /**
-   * Also emit the pre-1.37 `gen_ai.system` attribute. Default: true when
+   * Also emit the earlier names beside the current ones: `gen_ai.system` (pre-1.37) and
+   * `gen_ai.usage.cache_creation.input_tokens` (now `cache_write`). Default: true when
    * `OTEL_SEMCONV_STABILITY_OPT_IN` lists `gen_ai/dup`.
    */
   legacyAttributes?: boolean;

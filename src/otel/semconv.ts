@@ -9,7 +9,8 @@
  * - spans: docs/gen-ai/gen-ai-spans.md
  * - metrics and bucket boundaries: docs/gen-ai/gen-ai-metrics.md
  * and cross-checked against the `ATTR_GEN_AI_*` / `METRIC_GEN_AI_*` constants of
- * `@opentelemetry/semantic-conventions` 1.45.0 (`incubating` entry point).
+ * `@opentelemetry/semantic-conventions` 1.45.0 (`incubating` entry point). The registry's
+ * `gen_ai.usage.cache_write.input_tokens` (checked 2026-12) replaces `cache_creation`.
  * `error.type`, `server.address` and `server.port` are stable general attributes:
  * https://opentelemetry.io/docs/specs/semconv/registry/attributes/error/
  * https://opentelemetry.io/docs/specs/semconv/registry/attributes/server/
@@ -40,6 +41,12 @@ export const GEN_AI = {
   usageInputTokens: "gen_ai.usage.input_tokens",
   usageOutputTokens: "gen_ai.usage.output_tokens",
   usageCacheReadInputTokens: "gen_ai.usage.cache_read.input_tokens",
+  /** Tokens written to the provider's prompt cache (the registry's name since 2026). */
+  usageCacheWriteInputTokens: "gen_ai.usage.cache_write.input_tokens",
+  /**
+   * The earlier name of `gen_ai.usage.cache_write.input_tokens`; emitted only with
+   * `OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai/dup`, as `gen_ai.system` is.
+   */
   usageCacheCreationInputTokens: "gen_ai.usage.cache_creation.input_tokens",
   usageReasoningOutputTokens: "gen_ai.usage.reasoning.output_tokens",
   tokenType: "gen_ai.token.type",

@@ -125,7 +125,7 @@ describe("spans", () => {
       "gen_ai.usage.input_tokens": 1200,
       "gen_ai.usage.output_tokens": 300,
       "gen_ai.usage.cache_read.input_tokens": 1000,
-      "gen_ai.usage.cache_creation.input_tokens": 75,
+      "gen_ai.usage.cache_write.input_tokens": 75,
       "gen_ai.usage.reasoning.output_tokens": 120,
       "gen_ai.request.stream": true,
       "gen_ai.conversation.id": "conv-9",
@@ -141,6 +141,7 @@ describe("spans", () => {
     });
     expect(attributes["gen_ai.usage.cost.amount"]).toBeCloseTo(1200e-6 + 300 * 4e-6, 12);
     expect(attributes["gen_ai.system"]).toBeUndefined();
+    expect(attributes["gen_ai.usage.cache_creation.input_tokens"]).toBeUndefined();
     expect(attributes["error.type"]).toBeUndefined();
     // Time to first chunk is in seconds; the span lasts exactly the call's measured latency.
     expect(event?.timeToFirstTokenMs).toBeDefined();
@@ -214,11 +215,20 @@ describe("spans", () => {
     expect(span?.attributes["gen_ai.provider.name"]).toBe("gcp.gemini");
   });
 
-  it("also emits gen_ai.system when asked for the older names", async () => {
+  it("also emits gen_ai.system and the cache_creation name when asked for the older names", async () => {
     const legacy = meterWith({ legacyAttributes: true });
-    legacy.record({ provider: "openai", model: "gpt-4o-mini" });
+    legacy.record({
+      provider: "anthropic",
+      model: "claude-sonnet-4-5",
+      inputTokens: 10,
+      cacheWrite5mTokens: 30,
+      cacheWrite1hTokens: 12,
+    });
     await legacy.flush();
-    expect(kit.spans.getFinishedSpans()[0]?.attributes["gen_ai.system"]).toBe("openai");
+    const attributes = kit.spans.getFinishedSpans()[0]?.attributes;
+    expect(attributes?.["gen_ai.system"]).toBe("anthropic");
+    expect(attributes?.["gen_ai.usage.cache_write.input_tokens"]).toBe(42);
+    expect(attributes?.["gen_ai.usage.cache_creation.input_tokens"]).toBe(42);
     await legacy.shutdown();
   });
 });
