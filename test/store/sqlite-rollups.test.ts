@@ -171,6 +171,30 @@ describe("the SQLite ledger's daily and hourly rollups and sessions table", () =
     await pair.scan.close();
   });
 
+  it("answer exactly like an event scan after costs change (priced, repriced, made unpriced)", async () => {
+    const pair = openPair();
+    const events = sampleEvents(3000, { seed: 11, endMs: END_MS, spanMs: 10 * DAY_MS });
+    pair.rollups.appendSync(events);
+    const random = createRandom(12);
+    const changed = events
+      .filter(() => random() < 0.4)
+      .map((event, index) => {
+        // A third lose their cost, the rest get a new one (unpriced ones become priced).
+        if (index % 3 === 0) return { ...event, costUsd: undefined };
+        return { ...event, costUsd: Math.round(random() * 1e6) / 1e9 };
+      });
+    expect(changed.some((event) => event.cached === true)).toBe(true);
+    for (const batch of batches(changed, 400))
+      expect(await pair.rollups.updateCosts(batch)).toBe(batch.length);
+    // An event the ledger does not hold is not counted and shifts nothing.
+    expect(
+      await pair.rollups.updateCosts([{ ...events[0]!, id: "never-stored", costUsd: 1 }]),
+    ).toBe(0);
+    await expectRollupsMatchEvents(pair);
+    await pair.rollups.close();
+    await pair.scan.close();
+  });
+
   it("migrates a schema-2 ledger: day rollups and sessions built from what is stored", async () => {
     const pair = openPair();
     const events = sampleEvents(1500, { seed: 9, endMs: END_MS, spanMs: 10 * DAY_MS });
