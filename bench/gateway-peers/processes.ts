@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const REPOSITORY = join(import.meta.dirname, "..", "..");
-const CLI = join(REPOSITORY, "src", "cli", "main.ts");
+// The CLI from source by default; GATEWAY_BENCH_CLI=dist/cli/main.js measures the built one users run.
+const CLI = process.env.GATEWAY_BENCH_CLI ?? join(REPOSITORY, "src", "cli", "main.ts");
 
 export interface Child {
   process: ChildProcess;
