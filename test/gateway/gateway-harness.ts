@@ -39,7 +39,9 @@ export async function startGatewayRig(
     startMockProvider(mockOptions),
   ]);
   const cwd = mkdtempSync(join(tmpdir(), "llmeter-gateway-"));
-  const ledgerPath = join(cwd, "usage.db");
+  // A test that prepares the ledger first (virtual keys) names it; else a fresh one.
+  const ledgerPath =
+    typeof gatewayOptions.ledger === "string" ? gatewayOptions.ledger : join(cwd, "usage.db");
   const diagnostics: string[] = [];
   const gateway = await createGateway({
     port: 0,
