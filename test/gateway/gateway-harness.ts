@@ -46,18 +46,20 @@ export async function startGatewayRig(
   const gateway = await createGateway({
     port: 0,
     ledger: ledgerPath,
+    configContext: { env: {}, cwd },
+    diagnostics: (level, message) => {
+      diagnostics.push(`${level}: ${message}`);
+    },
+    ...gatewayOptions,
+    // A test's routes are added to (or replace one of) the mock's.
     providers: {
       openai: { baseUrl: upstream.openaiBaseUrl },
       anthropic: { baseUrl: upstream.anthropicBaseUrl },
       gemini: { baseUrl: upstream.geminiBaseUrl },
       azure: { baseUrl: upstream.url },
       groq: { baseUrl: upstream.openaiBaseUrl },
+      ...gatewayOptions.providers,
     },
-    configContext: { env: {}, cwd },
-    diagnostics: (level, message) => {
-      diagnostics.push(`${level}: ${message}`);
-    },
-    ...gatewayOptions,
   });
   return {
     gateway,

@@ -26,6 +26,9 @@ const PROVIDER_KEYS = {
   GEMINI_API_KEY: "AIzaREALgeminiKEY0123456789abcdefghij",
 };
 
+// A key in no known format: only the gateway naming it as a secret keeps it out.
+const GROQ_API_KEY = "groqREALproviderKEY0123456789abcdefghij";
+
 const chat = {
   model: "gpt-4o-mini",
   max_tokens: 16,
@@ -351,7 +354,40 @@ describe("where the keys never appear", () => {
       diagnostics: () => {},
       configContext: { env: {}, cwd },
     });
-    await startGateway({ meter });
+    // A provider that echoes the key it received in its 401 (OpenAI's error shape, unmasked: the
+    // worst case): the recorded error message must not keep it.
+    const echo = createServer((request, response) => {
+      request.resume();
+      const key = String(request.headers.authorization).replace(/^Bearer /, "");
+      response.writeHead(401, { "content-type": "application/json" });
+      response.end(
+        JSON.stringify({
+          error: {
+            message: `Incorrect API key provided: ${key}.`,
+            type: "invalid_request_error",
+            param: null,
+            code: "invalid_api_key",
+          },
+        }),
+      );
+    });
+    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+    const echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/v1`;
+    await startGateway({
+      meter,
+      providers: { groq: { baseUrl: echoUrl } },
+      configContext: { env: { ...PROVIDER_KEYS, GROQ_API_KEY }, cwd },
+    });
+    const groq = new OpenAI({
+      baseURL: `${rig?.gateway.url}/groq/v1`,
+      apiKey: rotated.secret,
+      maxRetries: 0,
+    });
+    const echoed = await groq.chat.completions
+      .create({ ...chat, model: "llama-3.3-70b-versatile" })
+      .catch((error: unknown) => error);
+    expect(echoed).toBeInstanceOf(OpenAI.AuthenticationError);
+    echo.close();
     const client = openai(rotated.secret);
     await client.chat.completions.create(chat);
     await client.chat.completions.create({ ...chat, stream: true }).then(async (stream) => {
@@ -366,12 +402,17 @@ describe("where the keys never appear", () => {
       .catch(() => {});
     expect(rig?.upstream.requests).toHaveLength(3);
     await meter.flush();
+    const events = (await rig?.ledgerEvents()) ?? [];
+    expect(events.find((event) => event.provider === "groq")?.errorMessage).toContain(
+      "Incorrect API key provided",
+    );
     await rig?.close();
     rig = undefined;
     await meter.shutdown();
 
     const secrets = [
       PROVIDER_KEYS.OPENAI_API_KEY,
+      GROQ_API_KEY,
       rotated.secret,
       rotated.secret.slice(rotated.secret.lastIndexOf("-") + 1),
       key.secret,
