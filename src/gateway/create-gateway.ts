@@ -26,6 +26,7 @@ import { loadTraceContinuation } from "./trace-context.ts";
 import { openVirtualKeyStore } from "./virtual-keys/open-virtual-key-store.ts";
 import { resolveProviderKeys } from "./virtual-keys/provider-keys.ts";
 import { createVirtualKeyAccess } from "./virtual-keys/virtual-key-access.ts";
+import type { VirtualKeyStore } from "./virtual-keys/virtual-key-store.ts";
 
 /** Options of `createGateway`. They win over the `gateway` setting of `.llmeter/config.json`. */
 export interface GatewayOptions {
@@ -138,8 +139,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   // A ledger with virtual keys needs budgets even when none are configured (on PostgreSQL a meter
   // given no budgets does not look for saved rules): each key's USD limit is a saved rule.
   const budgets =
-    options.budgets ??
-    (keyStore !== undefined && (await keyStore.activeCount()) > 0 ? [] : undefined);
+    options.budgets ?? ((await hasActiveKeys(keyStore, diagnostics)) ? [] : undefined);
   const sinks: UsageSink[] = prometheus === undefined ? [] : [prometheus.sink];
   const meter =
     options.meter ??
@@ -375,6 +375,24 @@ function resolveRoutes(
     });
   }
   return routes;
+}
+
+/** Whether the ledger has unrevoked virtual keys; false (reported) when it cannot be read yet. */
+async function hasActiveKeys(
+  store: VirtualKeyStore | undefined,
+  diagnostics: DiagnosticsLogger,
+): Promise<boolean> {
+  if (store === undefined) return false;
+  try {
+    return (await store.activeCount()) > 0;
+  } catch (error) {
+    diagnostics(
+      "warn",
+      "gateway: the virtual keys could not be read at start; keys with a USD limit are refused until the gateway restarts with its ledger reachable",
+      error,
+    );
+    return false;
+  }
 }
 
 /** The Prometheus exporter, when the optional `prom-client` is installed. */

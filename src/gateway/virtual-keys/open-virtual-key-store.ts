@@ -4,7 +4,7 @@ import type { VirtualKeyStore } from "./virtual-key-store.ts";
 /**
  * The virtual keys of the ledger at `location` (a SQLite path or a postgres:// URL). `pg` is only
  * loaded for a PostgreSQL ledger. `create` makes the SQLite table when missing (PostgreSQL's is a
- * migration and always there).
+ * migration, run on first use). Nothing is read until the first call.
  */
 export async function openVirtualKeyStore(
   location: string,

@@ -39,10 +39,19 @@ export function createVirtualKeyAccess(options: VirtualKeyAccessOptions): Gatewa
   const limiter = new KeyRateLimiter(now);
   let keysExist: { value: boolean; readAtMs: number } | undefined;
 
+  // When the keys cannot be read, the last answer stands; a gateway that never saw a key stays a
+  // pass-through (a metering gateway keeps working while its database is down), one that did
+  // refuses (decision 0081).
   const anyKeys = async (): Promise<boolean> => {
     const nowMs = now();
-    if (keysExist === undefined || nowMs - keysExist.readAtMs >= PRESENCE_REFRESH_MS)
+    if (keysExist !== undefined && nowMs - keysExist.readAtMs < PRESENCE_REFRESH_MS)
+      return keysExist.value;
+    try {
       keysExist = { value: (await options.store.activeCount()) > 0, readAtMs: nowMs };
+    } catch (error) {
+      options.warn("the virtual keys could not be read; the last known state applies", error);
+      keysExist = { value: keysExist?.value ?? false, readAtMs: nowMs };
+    }
     return keysExist.value;
   };
 
