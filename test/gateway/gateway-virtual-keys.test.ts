@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import { GoogleGenAI } from "@google/genai";
-import OpenAI from "openai";
+import OpenAI, { AzureOpenAI } from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createMeter } from "../../src/meter/create-meter.ts";
 import { createOtelInstrumentation } from "../../src/otel/index.ts";
@@ -192,6 +192,36 @@ describe("virtual keys through the gateway", () => {
     expect(
       events.map(({ provider, tenantId, attributes }) => ({ provider, tenantId, attributes })),
     ).toEqual(attributed);
+  });
+
+  it("an AzureOpenAI client sends it as api-key, and the Azure key goes upstream the same way", async () => {
+    const key = await createKey("--tenant", "acme");
+    await startGateway(
+      { configContext: { env: { AZURE_OPENAI_API_KEY: "azure-REAL-key-0123456789abcdef" }, cwd } },
+      { deployments: { "prod-chat": "gpt-4o-2024-08-06" } },
+    );
+    const azure = new AzureOpenAI({
+      baseURL: `${rig?.gateway.url}/azure/openai`,
+      apiKey: key.secret,
+      apiVersion: "2024-10-21",
+      deployment: "prod-chat",
+      maxRetries: 0,
+    });
+    await azure.chat.completions.create({
+      model: "prod-chat",
+      messages: [{ role: "user", content: "Hi" }],
+    });
+    expect(rig?.upstream.requests[0]?.credential).toEqual({
+      via: "api-key",
+      sha256: sha256("azure-REAL-key-0123456789abcdef"),
+    });
+    // A route without a key of its own answers virtual keys with what to set.
+    const unconfigured = await openai(key.secret)
+      .chat.completions.create(chat)
+      .catch((error: unknown) => error);
+    expect(unconfigured).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((unconfigured as Error).message).toContain("Set OPENAI_API_KEY");
+    expect(rig?.upstream.requests).toHaveLength(1);
   });
 
   it("a revoked key gets 401 and reaches nothing", async () => {
