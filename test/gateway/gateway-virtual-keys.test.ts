@@ -348,6 +348,21 @@ describe("virtual keys through the gateway", () => {
     );
   });
 
+  it("a limited key created after a budget-less gateway started is refused (503), never unbounded", async () => {
+    await startGateway();
+    const limited = await createKey("--tenant", "acme", "--limit-usd", "1");
+    const unlimited = await createKey("--tenant", "acme");
+    const refused = await openai(limited.secret)
+      .chat.completions.create(chat)
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OpenAI.InternalServerError);
+    expect((refused as Error).message).toContain("Restart the gateway");
+    expect(rig?.upstream.requests).toHaveLength(0);
+    // A key without a limit needs no budget: it works at once.
+    await openai(unlimited.secret).chat.completions.create(chat);
+    expect(rig?.upstream.requests).toHaveLength(1);
+  });
+
   it("a key limited to one provider gets 403 elsewhere", async () => {
     const key = await createKey("--provider", "anthropic");
     await startGateway();
