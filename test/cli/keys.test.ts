@@ -92,6 +92,12 @@ describe("llmeter keys", () => {
 
   it("rotate and revoke name a missing or revoked key", async () => {
     const created = JSON.parse((await keys("create", "--json")).stdout);
+    const rotated = await keys("rotate", created.key.id, "--json");
+    expect(Object.keys(JSON.parse(rotated.stdout).key).sort()).toEqual([
+      "createdAt",
+      "id",
+      "rotatedAt",
+    ]);
     const missing = await keys("rotate", "vk_aaaaaaaaaaaa");
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('No virtual key "vk_aaaaaaaaaaaa" in the ledger');

@@ -7,6 +7,7 @@ import {
   type VirtualKeyRecord,
   type VirtualKeyStore,
   type VirtualKeyWindow,
+  withoutHash,
 } from "../../gateway/virtual-keys/virtual-key-store.ts";
 import { type CliContext, writeOut } from "../cli-context.ts";
 import { CliError, CliUsageError } from "../cli-errors.ts";
@@ -148,7 +149,9 @@ export function registerKeysCommand(program: Command, context: CliContext): void
     const key = await withKeys(flags, context, false, async (store) => {
       const rotatedAt = new Date(context.now()).toISOString();
       if (!(await store.replaceSecret(id, secret, rotatedAt))) throw await missingKey(store, id);
-      return (await store.get(id)) as VirtualKeyRecord;
+      const rotated = await store.get(id);
+      if (rotated === undefined) throw await missingKey(store, id);
+      return withoutHash(rotated);
     });
     await printSecret(context, flags.json === true, key, secret.key, "rotated");
   });
