@@ -27,6 +27,11 @@ export interface GatewayProviderSetting {
   baseUrl?: string;
   /** Add `stream_options.include_usage` to streamed chat calls (OpenAI-compatible routes). */
   injectStreamUsage?: boolean;
+  /**
+   * The provider key sent for requests that present a virtual key (else the SDK's own variable,
+   * `OPENAI_API_KEY` and so on). Prefer the environment: a config file is easily committed.
+   */
+  apiKey?: string;
 }
 
 const NUMBER_FIELDS = {
@@ -100,9 +105,13 @@ function parseProviders(value: unknown): Record<string, GatewayProviderSetting> 
         if (typeof field !== "boolean")
           throw new Error(`gateway.providers.${name}.injectStreamUsage must be true or false`);
         provider.injectStreamUsage = field;
+      } else if (key === "apiKey") {
+        if (typeof field !== "string" || field.trim() === "")
+          throw new Error(`gateway.providers.${name}.apiKey must be a non-empty string`);
+        provider.apiKey = field.trim();
       } else {
         throw new Error(
-          `unknown field gateway.providers.${name}.${key}; use baseUrl, injectStreamUsage`,
+          `unknown field gateway.providers.${name}.${key}; use baseUrl, injectStreamUsage, apiKey`,
         );
       }
     }

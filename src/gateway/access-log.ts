@@ -6,6 +6,8 @@ export interface ProxyOutcome {
   status: number;
   outcome: "forwarded" | "refused" | "upstream_error" | "aborted";
   model?: string;
+  /** The virtual key's id (`vk_…`, never its secret) when the call used one. */
+  virtualKey?: string;
 }
 
 /**

@@ -23,6 +23,10 @@ import { readGeminiCall } from "./gemini-wire-call.ts";
 import { readOpenAICall } from "./openai-wire-call.ts";
 import { type ProxyContext, proxyRequest } from "./proxy-request.ts";
 import { loadTraceContinuation } from "./trace-context.ts";
+import { openVirtualKeyStore } from "./virtual-keys/open-virtual-key-store.ts";
+import { resolveProviderKeys } from "./virtual-keys/provider-keys.ts";
+import { createVirtualKeyAccess } from "./virtual-keys/virtual-key-access.ts";
+import type { VirtualKeyStore } from "./virtual-keys/virtual-key-store.ts";
 
 /** Options of `createGateway`. They win over the `gateway` setting of `.llmeter/config.json`. */
 export interface GatewayOptions {
@@ -41,8 +45,16 @@ export interface GatewayOptions {
   budgets?: MeterBudgets;
   /** Base URL and `include_usage` injection per provider route (`openai`, `groq`, `azure`, ...). */
   providers?: GatewaySetting["providers"];
-  /** Who may call and with which provider key. Default: pass-through (the client's own key). */
+  /**
+   * Who may call and with which provider key. Default: the virtual keys of the ledger
+   * (`llmeter keys create`), and pass-through (the client's own key) while it has none.
+   */
   access?: GatewayAccess;
+  /**
+   * Once the ledger has virtual keys, still let requests without one through with the client's
+   * own provider key. Default false (they get a 401).
+   */
+  allowPassThrough?: boolean;
   /** Largest request body, in bytes. Default 32 MiB. */
   maxRequestBytes?: number;
   /** How long the provider may take to send its headers, and between two pieces of its body. Default 10 minutes. */
@@ -105,7 +117,8 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const setting: GatewaySetting = values.gateway ?? {};
   const host = options.host ?? setting.host ?? "127.0.0.1";
   const token = options.token === "" ? undefined : options.token;
-  const routes = resolveRoutes({ ...setting.providers }, options.providers ?? {});
+  const providers = providerSettings(setting.providers ?? {}, options.providers ?? {});
+  const routes = resolveRoutes(providers);
   const ledger = options.ledger ?? values.db;
   const dashboardWanted =
     options.dashboard ??
@@ -119,13 +132,21 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   const prometheus =
     options.prometheus ?? (options.meter === undefined ? await loadPrometheus() : undefined);
   const ownMeter = options.meter === undefined;
+  const keyStore =
+    options.access === undefined && ledger !== false
+      ? await openVirtualKeyStore(ledger, { create: false })
+      : undefined;
+  // A ledger with virtual keys needs budgets even when none are configured (on PostgreSQL a meter
+  // given no budgets does not look for saved rules): each key's USD limit is a saved rule.
+  const budgets =
+    options.budgets ?? ((await hasActiveKeys(keyStore, diagnostics)) ? [] : undefined);
   const sinks: UsageSink[] = prometheus === undefined ? [] : [prometheus.sink];
   const meter =
     options.meter ??
     createMeter({
       ledger: ledger === false ? false : ledger,
       sinks,
-      ...(options.budgets === undefined ? {} : { budgets: options.budgets }),
+      ...(budgets === undefined ? {} : { budgets }),
       diagnostics,
       ...(options.configContext === undefined ? {} : { configContext: options.configContext }),
     });
@@ -142,19 +163,34 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     connections: 256,
   });
   const warned = new Set<string>();
+  const warn = (message: string, error?: unknown) => {
+    if (warned.has(message)) return;
+    warned.add(message);
+    diagnostics("warn", `gateway: ${message}`, error);
+  };
   const context: ProxyContext = {
     meter,
     dispatcher: agent,
-    access: options.access ?? passThroughAccess,
+    access:
+      options.access ??
+      (keyStore === undefined
+        ? passThroughAccess
+        : createVirtualKeyAccess({
+            store: keyStore,
+            providerKeys: resolveProviderKeys(
+              providers,
+              options.configContext?.env ?? process.env,
+              GATEWAY_PROVIDER_NAMES,
+            ),
+            allowPassThrough: options.allowPassThrough ?? false,
+            budgetsEnforced: () => meter.budgets !== undefined,
+            warn,
+          })),
     trace: await loadTraceContinuation(),
     readers: { openai: readOpenAICall, anthropic: readAnthropicCall, gemini: readGeminiCall },
     maxRequestBytes:
       options.maxRequestBytes ?? setting.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
-    warn(message, error) {
-      if (warned.has(message)) return;
-      warned.add(message);
-      diagnostics("warn", `gateway: ${message}`, error);
-    },
+    warn,
   };
   const accessLog =
     options.accessLog === false
@@ -297,6 +333,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         await closed;
         await agent.close().catch(() => agent.destroy());
         await dashboard?.close().catch(() => {});
+        await keyStore?.close().catch(() => {});
         if (ownMeter) await meter.shutdown();
       })();
       return closing;
@@ -304,20 +341,32 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
   };
 }
 
-/** Every provider route with its base URL: options over the setting over the default. */
-function resolveRoutes(
+/**
+ * Each route's provider setting, the options' fields over the setting's. An unknown route name
+ * in either is an error.
+ */
+function providerSettings(
   setting: NonNullable<GatewaySetting["providers"]>,
   options: NonNullable<GatewaySetting["providers"]>,
-): Map<string, GatewayRoute> {
+): NonNullable<GatewaySetting["providers"]> {
   for (const name of [...Object.keys(setting), ...Object.keys(options)]) {
     if (!GATEWAY_PROVIDER_NAMES.includes(name))
       throw new Error(
         `Unknown gateway provider "${name}". Use one of ${GATEWAY_PROVIDER_NAMES.join(", ")}.`,
       );
   }
+  const merged: NonNullable<GatewaySetting["providers"]> = {};
+  for (const name of GATEWAY_PROVIDER_NAMES) merged[name] = { ...setting[name], ...options[name] };
+  return merged;
+}
+
+/** Every provider route with its base URL: the setting's over the default. */
+function resolveRoutes(
+  providers: NonNullable<GatewaySetting["providers"]>,
+): Map<string, GatewayRoute> {
   const routes = new Map<string, GatewayRoute>();
   for (const spec of GATEWAY_PROVIDERS) {
-    const chosen = { ...setting[spec.name], ...options[spec.name] };
+    const chosen = providers[spec.name] ?? {};
     const baseUrl = chosen.baseUrl ?? spec.defaultBaseUrl;
     routes.set(spec.name, {
       ...spec,
@@ -326,6 +375,24 @@ function resolveRoutes(
     });
   }
   return routes;
+}
+
+/** Whether the ledger has unrevoked virtual keys; false (reported) when it cannot be read yet. */
+async function hasActiveKeys(
+  store: VirtualKeyStore | undefined,
+  diagnostics: DiagnosticsLogger,
+): Promise<boolean> {
+  if (store === undefined) return false;
+  try {
+    return (await store.activeCount()) > 0;
+  } catch (error) {
+    diagnostics(
+      "warn",
+      "gateway: the virtual keys could not be read at start; keys with a USD limit are refused until the gateway restarts with its ledger reachable",
+      error,
+    );
+    return false;
+  }
 }
 
 /** The Prometheus exporter, when the optional `prom-client` is installed. */

@@ -23,7 +23,7 @@ export type GatewayAccessDecision =
   /**
    * The client presented a virtual key: it is removed, `providerKey` is sent to the provider in
    * the provider's own header, and the call is attributed to `tenant` and `user` (which win over
-   * the attribution headers).
+   * the attribution headers) and to the attribute `virtualKey=<keyId>`.
    */
   | {
       kind: "virtual-key";
@@ -32,8 +32,16 @@ export type GatewayAccessDecision =
       tenant?: string;
       user?: string;
     }
-  /** Answered at once in the provider's error shape, with nothing forwarded or recorded. */
-  | { kind: "refused"; status: 401 | 403 | 429; message: string };
+  /**
+   * Answered at once in the provider's error shape, with nothing forwarded or recorded; a 429
+   * with `retryAfterSeconds` says when to try again (`Retry-After`).
+   */
+  | {
+      kind: "refused";
+      status: 401 | 403 | 429 | 503;
+      message: string;
+      retryAfterSeconds?: number;
+    };
 
 /** The `access` option of `createGateway`. */
 export type GatewayAccess = (request: GatewayAccessRequest) => Promise<GatewayAccessDecision>;

@@ -30,6 +30,14 @@ export interface ProxyContext {
   warn(message: string, error?: unknown): void;
 }
 
+/** The error kind of each status an `access` hook refuses with. */
+const REFUSAL_FAILURES: Record<401 | 403 | 429 | 503, GatewayFailure> = {
+  401: "unauthorized",
+  403: "forbidden",
+  429: "rate_limited",
+  503: "upstream_unavailable",
+};
+
 /** The largest response the gateway keeps a copy of to read its usage (the client gets it all). */
 const MAX_READ_BYTES = 32 * 1024 * 1024;
 
@@ -51,15 +59,19 @@ export async function proxyRequest(
   const method = request.method ?? "GET";
   const decision = await askAccess(context.access, route, method, path, search, request.headers);
   if (decision.kind === "refused") {
-    const failure: GatewayFailure =
-      decision.status === 401
-        ? "unauthorized"
-        : decision.status === 403
-          ? "forbidden"
-          : "rate_limited";
-    sendError(response, wire, decision.status, failure, decision.message);
+    sendError(
+      response,
+      wire,
+      decision.status,
+      REFUSAL_FAILURES[decision.status],
+      decision.message,
+      decision.retryAfterSeconds === undefined
+        ? {}
+        : { "retry-after": String(decision.retryAfterSeconds) },
+    );
     return { status: decision.status, outcome: "refused" };
   }
+  const keyLabel = decision.kind === "virtual-key" ? { virtualKey: decision.keyId } : {};
   const body = await readBody(request, context.maxRequestBytes);
   if (body === undefined) {
     sendError(
@@ -70,12 +82,12 @@ export async function proxyRequest(
       `llmeter gateway: the request body is larger than the gateway's limit of ${context.maxRequestBytes} bytes (gateway.maxRequestBytes in .llmeter/config.json).`,
       { connection: "close" },
     );
-    return { status: 413, outcome: "refused" };
+    return { status: 413, outcome: "refused", ...keyLabel };
   }
   if (route.baseUrl === undefined) {
     const message = `llmeter gateway: no base URL is configured for "${route.name}". Set gateway.providers.${route.name}.baseUrl in .llmeter/config.json (or --${route.name}-base-url), e.g. https://<resource>.openai.azure.com.`;
     sendError(response, wire, 404, "not_found", message);
-    return { status: 404, outcome: "refused" };
+    return { status: 404, outcome: "refused", ...keyLabel };
   }
 
   const call = describeCall(context, route, method, path, query, request.headers, body);
@@ -91,7 +103,7 @@ export async function proxyRequest(
       // The OpenAI and Anthropic SDKs retry a 429 unless told not to: this one will not pass.
       "x-should-retry": "false",
     });
-    return { status: 429, outcome: "refused", ...callLabels(call) };
+    return { status: 429, outcome: "refused", ...callLabels(call), ...keyLabel };
   }
 
   const headers = requestHeadersToForward(request.headers, call !== undefined);
@@ -126,7 +138,7 @@ export async function proxyRequest(
     response.off("close", onClose);
     if (clientGone) {
       endTracker(tracker, (track) => track.setError(abortError()));
-      return { status: 499, outcome: "aborted", ...callLabels(call) };
+      return { status: 499, outcome: "aborted", ...callLabels(call), ...keyLabel };
     }
     const timeout = isTimeout(error);
     const status = timeout ? 504 : 502;
@@ -139,7 +151,7 @@ export async function proxyRequest(
       timeout ? "upstream_timeout" : "upstream_unavailable",
       message,
     );
-    return { status, outcome: "upstream_error", ...callLabels(call) };
+    return { status, outcome: "upstream_error", ...callLabels(call), ...keyLabel };
   }
 
   const status = upstream.statusCode;
@@ -178,20 +190,20 @@ export async function proxyRequest(
     // The body is left unread: undici closes the upstream request on the abort.
     if (reader instanceof SseReader) reader.end({ type: "aborted" });
     else endTracker(tracker, (track) => track.setError(abortError()));
-    return { status, outcome: "aborted", ...callLabels(call) };
+    return { status, outcome: "aborted", ...callLabels(call), ...keyLabel };
   }
   if (failure !== undefined) {
     // The provider's connection broke mid-body: the client sees the same truncated response.
     response.destroy();
     if (reader instanceof SseReader) reader.end({ type: "error", error: failure });
     else endTracker(tracker, (track) => track.setError(failure));
-    return { status, outcome: "upstream_error", ...callLabels(call) };
+    return { status, outcome: "upstream_error", ...callLabels(call), ...keyLabel };
   }
   response.end();
   if (reader instanceof SseReader) reader.end({ type: "complete" });
   else if (reader instanceof JsonCopy && call !== undefined && tracker !== undefined)
     recordJson(context, call, tracker, status, upstream.headers, reader.value());
-  return { status, outcome: "forwarded", ...callLabels(call) };
+  return { status, outcome: "forwarded", ...callLabels(call), ...keyLabel };
 }
 
 function askAccess(
@@ -239,14 +251,16 @@ function startTracker(
   decision: GatewayAccessDecision,
 ): TrackerHandle | BudgetExceededError | undefined {
   const info = { ...call.info, ...attributionFromHeaders(headers) };
+  // The client's credentials (a virtual key's secret too) and the provider key swapped in are
+  // removed from anything the meter records.
+  const secrets = requestSecrets(headers, query);
   if (decision.kind === "virtual-key") {
     if (decision.tenant !== undefined) info.tenantId = decision.tenant;
     if (decision.user !== undefined) info.userId = decision.user;
-    info.secrets = [decision.providerKey];
-  } else {
-    const secrets = requestSecrets(headers, query);
-    if (secrets.length > 0) info.secrets = secrets;
+    info.attributes = { ...info.attributes, virtualKey: decision.keyId };
+    secrets.push(decision.providerKey);
   }
+  if (secrets.length > 0) info.secrets = secrets;
   try {
     return context.trace.run(headerText(headers, "traceparent"), () => context.meter.start(info));
   } catch (error) {

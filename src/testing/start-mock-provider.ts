@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 /**
  * The mock provider: a loopback HTTP server (node:http, no framework) that speaks the OpenAI,
  * Anthropic and Gemini wire formats with deterministic token counts, so the real SDKs can be
@@ -36,6 +37,13 @@ export interface MockProviderRequest {
   headers: Record<string, string>;
   /** The parsed JSON body, or the raw text when it is not JSON (undefined when empty). */
   body: unknown;
+  /**
+   * Which credential arrived, as a fingerprint: where it was sent (`authorization` as a Bearer
+   * token, `x-api-key`, `x-goog-api-key`, `api-key`, or the `key` query parameter) and the SHA-256
+   * (hex) of the key itself, so a test can check which key a gateway sent without the mock ever
+   * keeping one. Undefined when the request carried none.
+   */
+  credential?: { via: string; sha256: string };
 }
 
 /** A running mock provider. */
@@ -116,6 +124,7 @@ export async function startMockProvider(options: MockProviderOptions = {}): Prom
       path: `${path}${url.search}`,
       headers: recordHeaders(request),
       body,
+      ...credentialOf(request, url),
     });
     const options = current;
     const failHeader = headerValue(request, MOCK_FAIL_HEADER);
@@ -349,6 +358,22 @@ function parseBody(text: string): unknown {
 function headerValue(request: IncomingMessage, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value.join(", ") : value;
+}
+
+function credentialOf(
+  request: IncomingMessage,
+  url: URL,
+): { credential?: { via: string; sha256: string } } {
+  const fingerprint = (via: string, key: string) => ({
+    credential: { via, sha256: createHash("sha256").update(key).digest("hex") },
+  });
+  for (const via of ["authorization", "x-api-key", "x-goog-api-key", "api-key"]) {
+    const value = headerValue(request, via);
+    if (value === undefined || value === "") continue;
+    return fingerprint(via, via === "authorization" ? value.replace(/^Bearer\s+/i, "") : value);
+  }
+  const key = url.searchParams.get("key");
+  return key === null || key === "" ? {} : fingerprint("key", key);
 }
 
 function recordHeaders(request: IncomingMessage): Record<string, string> {

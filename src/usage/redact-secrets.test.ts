@@ -16,10 +16,14 @@ describe("redactSecrets", () => {
     ["Groq", "Invalid API Key gsk_8Hq2Lw9Xv4Nc7Pz1Mb5Kd3Rt6Yf0Js"],
     ["Hugging Face", "Authorization failed for hf_AbCdEfGhIjKlMnOpQrStUvWx"],
     ["GitHub", "Bad credentials ghp_0123456789abcdefABCDEF0123456789"],
+    [
+      "llmeter virtual",
+      "key llm-vk_3kq7mz2xw4ab-Jr0cX9q_LmN2pQ7sT4vW8yZ1aB3dE5fG7hJ9kL0mN2p was revoked",
+    ],
   ])("removes a %s key", (_name, text) => {
     const redacted = redactSecrets(text);
     expect(redacted).toContain(REDACTED);
-    expect(redacted).not.toMatch(/sk-[a-z]|AIza|ya29\.|AKIA|ASIA|xai-|gsk_|hf_|ghp_/);
+    expect(redacted).not.toMatch(/sk-[a-z]|AIza|ya29\.|AKIA|ASIA|xai-|gsk_|hf_|ghp_|llm-vk_/);
   });
 
   it("keeps the words around a key", () => {

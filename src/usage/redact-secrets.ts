@@ -34,6 +34,8 @@ const KEY_PATTERNS = [
   String.raw`\br8_[A-Za-z0-9]{16,}`,
   String.raw`\bpplx-[A-Za-z0-9]{16,}`,
   String.raw`\bgh[pousr]_[A-Za-z0-9]{20,}`,
+  // llmeter's own gateway virtual keys (llm-<id>-<secret>, src/gateway/virtual-keys).
+  String.raw`\bllm-vk_[a-z2-7]{12}-[A-Za-z0-9_-]{16,}`,
   // JSON Web Tokens (bearer tokens of OAuth and Azure AD).
   String.raw`\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}`,
 ];

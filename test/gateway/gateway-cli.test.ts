@@ -1,4 +1,5 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,5 +72,74 @@ describe("llmeter gateway", () => {
     const rows = ledgerRows(db);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ provider: "openai", input_tokens: answer.usage.prompt_tokens });
+  });
+
+  it("with keys from llmeter keys create: a virtual key gets the environment's provider key, and --allow-pass-through keeps own keys working", async () => {
+    mock = await startMockProvider();
+    const folder = mkdtempSync(join(tmpdir(), "llmeter-gateway-cli-keys-"));
+    const db = join(folder, "usage.db");
+    const providerKey = "sk-proj-gatewayHeldKEY0123456789abcdef";
+    const environment = {
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(
+          ([name]) => !name.startsWith("LLMETER_") && !name.endsWith("_API_KEY"),
+        ),
+      ),
+      OPENAI_API_KEY: providerKey,
+    };
+    const created = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [CLI, "keys", "create", "--tenant", "acme", "--db", db, "--json"],
+        { cwd: folder, env: environment, encoding: "utf8" },
+      ),
+    ) as { key: { id: string }; secret: string };
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        "gateway",
+        "--port",
+        "0",
+        "--db",
+        db,
+        "--openai-base-url",
+        mock.openaiBaseUrl,
+        "--access-log",
+        "--no-dashboard",
+        "--allow-pass-through",
+      ],
+      { cwd: folder, env: environment, stdio: "pipe" },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      output += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    while (!/llmeter gateway on (http:\/\/\S+) /.test(output)) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const url = /llmeter gateway on (http:\/\/\S+) /.exec(output)?.[1];
+    const call = (credential: string) =>
+      fetch(`${url}/openai/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${credential}` },
+        body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] }),
+      });
+    expect((await call(created.secret)).status).toBe(200);
+    expect((await call("sk-client-own-key-0123456789")).status).toBe(200);
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+    expect(mock.requests.map((request) => request.credential?.sha256)).toEqual([
+      sha256(providerKey),
+      sha256("sk-client-own-key-0123456789"),
+    ]);
+    expect(output).toContain(`"virtualKey":"${created.key.id}"`);
+    for (const secret of [providerKey, created.secret, "sk-client-own-key"])
+      expect(output).not.toContain(secret);
   });
 });

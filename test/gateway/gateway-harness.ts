@@ -39,23 +39,27 @@ export async function startGatewayRig(
     startMockProvider(mockOptions),
   ]);
   const cwd = mkdtempSync(join(tmpdir(), "llmeter-gateway-"));
-  const ledgerPath = join(cwd, "usage.db");
+  // A test that prepares the ledger first (virtual keys) names it; else a fresh one.
+  const ledgerPath =
+    typeof gatewayOptions.ledger === "string" ? gatewayOptions.ledger : join(cwd, "usage.db");
   const diagnostics: string[] = [];
   const gateway = await createGateway({
     port: 0,
     ledger: ledgerPath,
+    configContext: { env: {}, cwd },
+    diagnostics: (level, message) => {
+      diagnostics.push(`${level}: ${message}`);
+    },
+    ...gatewayOptions,
+    // A test's routes are added to (or replace one of) the mock's.
     providers: {
       openai: { baseUrl: upstream.openaiBaseUrl },
       anthropic: { baseUrl: upstream.anthropicBaseUrl },
       gemini: { baseUrl: upstream.geminiBaseUrl },
       azure: { baseUrl: upstream.url },
       groq: { baseUrl: upstream.openaiBaseUrl },
+      ...gatewayOptions.providers,
     },
-    configContext: { env: {}, cwd },
-    diagnostics: (level, message) => {
-      diagnostics.push(`${level}: ${message}`);
-    },
-    ...gatewayOptions,
   });
   return {
     gateway,

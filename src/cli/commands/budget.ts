@@ -279,11 +279,12 @@ function allRules(
   ];
 }
 
-async function withBudgetLedger<T>(
+/** Runs `work` with the budget ledger of the ledger named by `--db` (SQLite or PostgreSQL), closing both after. */
+export async function withBudgetLedger<T>(
   flags: { db?: string },
   context: CliContext,
   create: boolean,
-  work: (ledger: BudgetLedger, store: UsageStore) => Promise<T>,
+  work: (ledger: BudgetLedger, store: UsageStore, location: string) => Promise<T>,
 ): Promise<T> {
   return withLedger(flags, context, { create }, async (store, location) => {
     // On PostgreSQL the budget tables sit in the store's schema (opening the store migrated them).
@@ -295,7 +296,7 @@ async function withBudgetLedger<T>(
         )
       : openBudgetLedger(location);
     try {
-      return await work(ledger, store);
+      return await work(ledger, store, location);
     } finally {
       ledger.close();
     }

@@ -14,6 +14,7 @@ interface GatewayFlags {
   token?: string;
   dashboard: boolean;
   accessLog?: boolean;
+  allowPassThrough?: boolean;
   skipIncludeUsage?: string[];
   [baseUrlFlag: string]: unknown;
 }
@@ -44,6 +45,10 @@ export function registerGatewayCommand(program: Command, context: CliContext): v
     )
     .option("--no-dashboard", "do not serve the dashboard at /")
     .option("--access-log", "print one JSON line per request (no bodies, keys or query strings)")
+    .option(
+      "--allow-pass-through",
+      "once the ledger has virtual keys (llmeter keys create), still forward requests that carry their own provider key",
+    )
     .option(
       "--skip-include-usage <providers...>",
       "do not add stream_options.include_usage to these providers' streamed chat calls",
@@ -82,6 +87,7 @@ export function registerGatewayCommand(program: Command, context: CliContext): v
           ledger: location,
           providers,
           ...(flags.dashboard ? {} : { dashboard: false }),
+          ...(flags.allowPassThrough === true ? { allowPassThrough: true } : {}),
           ...(flags.accessLog === true
             ? {
                 accessLog: (entry) => {

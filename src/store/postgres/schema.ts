@@ -96,6 +96,24 @@ export const MIGRATIONS: readonly Migration[] = [
       spent_usd double precision NOT NULL,
       PRIMARY KEY (rule_id, window_key, threshold)
     );`,
+  // 3: virtual keys of the gateway (src/gateway/virtual-keys): who each key belongs to, its
+  // limits, and the salted hash of its current secret (never the secret).
+  (schema) => `
+    CREATE TABLE ${schema}.virtual_keys (
+      id text PRIMARY KEY,
+      name text,
+      tenant_id text,
+      user_id text,
+      provider text,
+      limit_usd double precision,
+      budget_window text,
+      rate_limit_per_minute integer,
+      salt text NOT NULL,
+      secret_hash text NOT NULL,
+      created_ms bigint NOT NULL,
+      rotated_ms bigint,
+      revoked_ms bigint
+    );`,
 ];
 
 /** The schema version this code writes. A newer database is refused rather than misread. */
