@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
+import { parseVirtualKey } from "../../src/gateway/virtual-keys/virtual-key-secret.ts";
 import { openStore } from "../../src/store/open-store.ts";
 import { runInProcess } from "./cli-harness.ts";
 
@@ -60,7 +61,7 @@ describe("llmeter keys", () => {
       rateLimitPerMinute: 60,
       createdAt: "2026-11-22T12:00:00.000Z",
     });
-    const body = secret.slice(secret.lastIndexOf("-") + 1);
+    const body = parseVirtualKey(secret)!.secret;
     for (const text of [listed.stdout, json.stdout, readFileSync(ledger).toString("latin1")])
       expect(text).not.toContain(body);
     // Its limit is a budget like any other.

@@ -12,6 +12,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import { GoogleGenAI } from "@google/genai";
 import OpenAI, { AzureOpenAI } from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseVirtualKey } from "../../src/gateway/virtual-keys/virtual-key-secret.ts";
 import { createMeter } from "../../src/meter/create-meter.ts";
 import { createOtelInstrumentation } from "../../src/otel/index.ts";
 import { openStore } from "../../src/store/open-store.ts";
@@ -459,9 +460,9 @@ describe("where the keys never appear", () => {
       PROVIDER_KEYS.OPENAI_API_KEY,
       GROQ_API_KEY,
       rotated.secret,
-      rotated.secret.slice(rotated.secret.lastIndexOf("-") + 1),
+      parseVirtualKey(rotated.secret)!.secret,
       key.secret,
-      key.secret.slice(key.secret.lastIndexOf("-") + 1),
+      parseVirtualKey(key.secret)!.secret,
     ];
     const places: Record<string, string> = {
       "access log": accessLog.join("\n"),
