@@ -7,6 +7,7 @@ import { CliError, CliUsageError, EXIT_ERROR, EXIT_OK, EXIT_USAGE } from "./cli-
 import { registerAlertCommand } from "./commands/alert.ts";
 import { registerBudgetCommand } from "./commands/budget.ts";
 import { registerForecastCommand } from "./commands/forecast.ts";
+import { registerGrafanaCommand } from "./commands/grafana.ts";
 import { registerReportCommand } from "./commands/report.ts";
 import { registerUsageCommand } from "./commands/usage.ts";
 import { terminalContext } from "./format/terminal-output.ts";
@@ -22,7 +23,7 @@ function packageVersion(): string {
 
 // Commands whose modules are light; the others (demo, mock-provider, prices, serve) pull in the
 // meter, the pricing catalog and HTTP servers, so they are only loaded when they can be needed.
-const LIGHT_COMMANDS = new Set(["usage", "report", "budget", "forecast", "alert"]);
+const LIGHT_COMMANDS = new Set(["usage", "report", "budget", "forecast", "alert", "grafana"]);
 
 /**
  * Builds the program writing through `context`. With `argv`, a `usage` or `report` run skips
@@ -49,6 +50,7 @@ export async function createProgram(
   registerBudgetCommand(program, context);
   registerForecastCommand(program, context);
   registerAlertCommand(program, context);
+  registerGrafanaCommand(program, context);
   const command = argv?.find((argument) => !argument.startsWith("-"));
   if (command === undefined || !LIGHT_COMMANDS.has(command)) {
     const [demo, mockProvider, prices, serve, run, reprice, gateway] = await Promise.all([

@@ -1,21 +1,10 @@
 import type { Registry } from "prom-client";
-import type { BudgetState } from "../budgets/budget-alerts.ts";
 import type { BudgetStatus } from "../budgets/budget-manager.ts";
+import { budgetStateCode } from "../budgets/budget-state-codes.ts";
 import { registerScrapeGauges } from "./scrape-gauges.ts";
 
 /** Where the budgets stand at scrape time, e.g. `() => meter.budgets?.status()`. */
 export type BudgetStatusSource = () => readonly BudgetStatus[] | undefined;
-
-/**
- * `llmeter_budget_state`: a number ordered by severity, so `>= 1` means "warning or worse" and
- * each budget keeps one series whatever its state (docs/decisions/0065).
- */
-export const BUDGET_STATE_CODES: Readonly<Record<BudgetState, number>> = {
-  ok: 0,
-  warning: 1,
-  critical: 2,
-  exceeded: 3,
-};
 
 /**
  * Gauges read from the meter's budgets at each scrape (from the ledger, like `llmeter budget
@@ -81,7 +70,7 @@ export function registerBudgetGauges(
       {
         name: "budget_state",
         help: "The budget's state by its thresholds: 0 ok, 1 warning, 2 critical, 3 exceeded.",
-        measure: (status) => BUDGET_STATE_CODES[status.state],
+        measure: (status) => budgetStateCode(status.state),
       },
     ],
   });

@@ -1,5 +1,5 @@
 // `llmeter/prometheus`: usage metrics in the Prometheus text format, built on prom-client.
-export { BUDGET_STATE_CODES, type BudgetStatusSource } from "./budget-gauges.ts";
+export type { BudgetStatusSource } from "./budget-gauges.ts";
 export type { HealthAlertStatusSource } from "./health-alert-gauges.ts";
 export { LabelLimiter, OVERFLOW_LABEL_VALUE } from "./label-limiter.ts";
 export {
