@@ -234,6 +234,14 @@ describe("budget gauges", () => {
       expect(sample(text, "llmeter_budget_limit_usd", tokens)).toBeUndefined();
       expect(sample(text, "llmeter_health_alert_threshold", { alert_id: "slow" })).toBe(1000);
       inFlight.discard?.();
+      // The next scrape reads afresh: the reservation is gone, new spend is in.
+      meter.recordLlm({ ...call, tenantId: "acme", costUsd: 0.25 });
+      await meter.flush();
+      const next = await prometheus.metrics();
+      expect(reads - before).toBe(2);
+      expect(sample(next, "llmeter_budget_reserved_usd", acme)).toBe(0);
+      expect(sample(next, "llmeter_budget_spent_usd", acme)).toBe(9.75);
+      expect(sample(next, "llmeter_budget_state", acme)).toBe(2);
     } finally {
       await meter.shutdown();
     }
