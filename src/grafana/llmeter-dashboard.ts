@@ -24,8 +24,8 @@ export interface GrafanaDashboard {
 }
 
 /**
- * Grafana 10.4's schema version: 10.4 and every later Grafana import it as is (later ones migrate
- * it on load), so one file serves them all.
+ * An older schema version than current Grafana's on purpose: Grafana migrates older dashboards
+ * on load, while one newer than the user's Grafana would not be understood.
  */
 const SCHEMA_VERSION = 39;
 const BUDGET_STATE_COLORS = { ok: "green", warning: "yellow", critical: "orange", exceeded: "red" };
