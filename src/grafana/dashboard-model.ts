@@ -29,6 +29,21 @@ export interface GridPos {
   h: number;
 }
 
+/** What a panel's fields show: unit, colours, value mappings, thresholds. */
+export interface FieldDefaults {
+  unit: string;
+  color: { mode: "palette-classic" | "thresholds" };
+  mappings: ValueMapping[];
+  thresholds: { mode: "absolute"; steps: Array<{ value: number | null; color: string }> };
+  min?: number;
+}
+
+/** Value to text and colour (`type: "value"`), as the state timelines use. */
+export interface ValueMapping {
+  type: "value";
+  options: Record<string, { text: string; color: string; index: number }>;
+}
+
 /** A visualization panel (timeseries, stat, bargauge, state-timeline) or a row heading. */
 export interface DashboardPanel {
   id: number;
@@ -38,7 +53,7 @@ export interface DashboardPanel {
   description?: string;
   datasource?: typeof PROMETHEUS_DATASOURCE;
   targets?: DashboardTarget[];
-  fieldConfig?: { defaults: Record<string, unknown>; overrides: unknown[] };
+  fieldConfig?: { defaults: FieldDefaults; overrides: never[] };
   options?: Record<string, unknown>;
   collapsed?: boolean;
   panels?: DashboardPanel[];
@@ -55,7 +70,7 @@ export interface PanelSpec {
   /** Queries as `[expr, legendFormat]`; refIds A, B, C... follow their order. */
   queries: ReadonlyArray<readonly [expr: string, legend: string]>;
   /** Grafana value mappings (state names for numeric codes). */
-  mappings?: unknown[];
+  mappings?: ValueMapping[];
   /** Threshold steps as `[value, color]`; the first is the base (value null). */
   thresholds?: ReadonlyArray<readonly [value: number | null, color: string]>;
   min?: number;
@@ -106,7 +121,7 @@ export function layoutPanels(rows: readonly RowSpec[]): DashboardPanel[] {
 function toPanel(spec: PanelSpec, id: number, gridPos: GridPos): DashboardPanel {
   // Stat and bar gauge panels show one number per series: an instant query is enough.
   const instant = spec.type === "stat" || spec.type === "bargauge";
-  const defaults: Record<string, unknown> = {
+  const defaults: FieldDefaults = {
     unit: spec.unit,
     color: { mode: spec.thresholds === undefined ? "palette-classic" : "thresholds" },
     mappings: spec.mappings ?? [],
