@@ -1,3 +1,4 @@
+import type { BudgetState } from "../budgets/budget-alerts.ts";
 import { BUDGET_STATES } from "../budgets/budget-state-codes.ts";
 import {
   DATASOURCE_VARIABLE,
@@ -28,7 +29,12 @@ export interface GrafanaDashboard {
  * on load, while one newer than the user's Grafana would not be understood.
  */
 const SCHEMA_VERSION = 39;
-const BUDGET_STATE_COLORS = { ok: "green", warning: "yellow", critical: "orange", exceeded: "red" };
+const BUDGET_STATE_COLORS: Readonly<Record<BudgetState, string>> = {
+  ok: "green",
+  warning: "yellow",
+  critical: "orange",
+  exceeded: "red",
+};
 const FILTERED_LABELS = ["provider", "model", "tenant"] as const;
 
 /**
@@ -37,7 +43,7 @@ const FILTERED_LABELS = ["provider", "model", "tenant"] as const;
  * source is the `DS_PROMETHEUS` variable, so it imports into any Grafana (docs/grafana.md).
  *
  * @example
- * writeFileSync("llmeter.json", JSON.stringify(createGrafanaDashboard(), null, 2));
+ * writeFileSync("llmeter.json", grafanaDashboardJson({ prefix: "myapp_llm_" }));
  */
 export function createGrafanaDashboard(options: GrafanaDashboardOptions = {}): GrafanaDashboard {
   const prefix = options.prefix ?? "llmeter_";
