@@ -19,6 +19,7 @@ export function registerBudgetGauges(
   registerScrapeGauges({
     registry,
     prefix,
+    family: "budgets",
     source,
     labelNames: ["budget_id", "scope", "window"],
     labelsOf: (status: BudgetStatus) => ({

@@ -18,6 +18,7 @@ export function registerHealthAlertGauges(
   registerScrapeGauges({
     registry,
     prefix,
+    family: "health_alerts",
     source,
     labelNames: ["alert_id", "metric", "scope"],
     labelsOf: (status: HealthAlertStatus) => ({

@@ -247,6 +247,24 @@ describe("budget gauges", () => {
     }
   });
 
+  it("serves the usage metrics and counts the failure when the budgets cannot be read", async () => {
+    const prometheus = createPrometheusExporter({
+      budgets: () => {
+        throw new Error("database is locked");
+      },
+      healthAlerts: () => [],
+    });
+    prometheus.observe(event({ costUsd: 0.5 }));
+    const text = await prometheus.metrics();
+    expect(sample(text, "llmeter_cost_usd_total", { provider: "openai" })).toBe(0.5);
+    expect(text).not.toContain("llmeter_budget_spent_usd{");
+    expect(sample(text, "llmeter_scrape_read_failures_total", { source: "budgets" })).toBe(1);
+    expect(sample(text, "llmeter_scrape_read_failures_total", { source: "health_alerts" })).toBe(0);
+    await prometheus.metrics();
+    const again = await prometheus.metrics();
+    expect(sample(again, "llmeter_scrape_read_failures_total", { source: "budgets" })).toBe(3);
+  });
+
   it("adds no budget series without a source", async () => {
     const text = await createPrometheusExporter().metrics();
     expect(text).not.toContain("budget_");

@@ -1,4 +1,4 @@
-import { Gauge, type Registry } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 
 /** One gauge of a family: its name after the prefix, its help, and what it reads of an item. */
 export interface ScrapeGaugeDefinition<Item> {
@@ -11,17 +11,30 @@ export interface ScrapeGaugeDefinition<Item> {
 /**
  * Registers gauges whose series are read from `source` at each scrape, one series per item
  * labelled by `labelsOf`. Nothing is counted between scrapes, so they cannot drift from what
- * they read. The source is read once per scrape for the whole family, not once per gauge.
+ * they read. The source is read once per scrape for the whole family, not once per gauge. A
+ * source that throws (a locked ledger) leaves its family out of that scrape and counts in
+ * `scrape_read_failures_total{source}`: the usage metrics are still served.
  */
 export function registerScrapeGauges<Item, Label extends string>(options: {
   registry: Registry;
   prefix: string;
+  /** The family's name in `scrape_read_failures_total{source}`, e.g. `budgets`. */
+  family: string;
   labelNames: readonly Label[];
   labelsOf: (item: Item) => Record<Label, string>;
   source: () => readonly Item[] | undefined;
   gauges: readonly ScrapeGaugeDefinition<Item>[];
 }): void {
-  const read = oncePerScrape(options.source);
+  const failures = readFailures(options.registry, options.prefix);
+  failures.inc({ source: options.family }, 0);
+  const read = oncePerScrape(() => {
+    try {
+      return options.source();
+    } catch {
+      failures.inc({ source: options.family });
+      return undefined;
+    }
+  });
   for (const definition of options.gauges) {
     new Gauge({
       name: `${options.prefix}${definition.name}`,
@@ -37,6 +50,20 @@ export function registerScrapeGauges<Item, Label extends string>(options: {
       },
     });
   }
+}
+
+/** One failure counter per registry, shared by the families registered in it. */
+function readFailures(registry: Registry, prefix: string): Counter {
+  const name = `${prefix}scrape_read_failures_total`;
+  return (
+    (registry.getSingleMetric(name) as Counter | undefined) ??
+    new Counter({
+      name,
+      help: "Scrapes whose gauges could not be read from their source (budgets, health_alerts); that family was left out of the scrape.",
+      labelNames: ["source"],
+      registers: [registry],
+    })
+  );
 }
 
 /**
