@@ -7,6 +7,7 @@ import { CliError, CliUsageError, EXIT_ERROR, EXIT_OK, EXIT_USAGE } from "./cli-
 import { registerAlertCommand } from "./commands/alert.ts";
 import { registerBudgetCommand } from "./commands/budget.ts";
 import { registerForecastCommand } from "./commands/forecast.ts";
+import { registerGrafanaCommand } from "./commands/grafana.ts";
 import { registerKeysCommand } from "./commands/keys.ts";
 import { registerReportCommand } from "./commands/report.ts";
 import { registerUsageCommand } from "./commands/usage.ts";
@@ -23,7 +24,15 @@ function packageVersion(): string {
 
 // Commands whose modules are light; the others (demo, mock-provider, prices, serve) pull in the
 // meter, the pricing catalog and HTTP servers, so they are only loaded when they can be needed.
-const LIGHT_COMMANDS = new Set(["usage", "report", "budget", "forecast", "alert", "keys"]);
+const LIGHT_COMMANDS = new Set([
+  "usage",
+  "report",
+  "budget",
+  "forecast",
+  "alert",
+  "keys",
+  "grafana",
+]);
 
 /**
  * Builds the program writing through `context`. With `argv`, a `usage` or `report` run skips
@@ -51,6 +60,7 @@ export async function createProgram(
   registerForecastCommand(program, context);
   registerAlertCommand(program, context);
   registerKeysCommand(program, context);
+  registerGrafanaCommand(program, context);
   const command = argv?.find((argument) => !argument.startsWith("-"));
   if (command === undefined || !LIGHT_COMMANDS.has(command)) {
     const [demo, mockProvider, prices, serve, run, reprice, gateway] = await Promise.all([

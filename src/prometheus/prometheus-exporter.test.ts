@@ -168,3 +168,105 @@ describe("health alert gauges", () => {
     expect(text).not.toContain("health_alert");
   });
 });
+
+describe("budget gauges", () => {
+  it("show each budget's spend, reservations, limits, share used and state at scrape time", async () => {
+    let meter: ReturnType<typeof createMeter> | undefined;
+    let reads = 0;
+    const prometheus = createPrometheusExporter({
+      healthAlerts: () => meter?.alerts?.status(),
+      budgets: () => {
+        reads++;
+        return meter?.budgets?.status();
+      },
+    });
+    const nowMs = Date.parse("2026-11-20T10:00:00.000Z");
+    meter = createMeter({
+      sinks: [prometheus.sink],
+      store: false,
+      pricing: false,
+      now: () => nowMs,
+      diagnostics: silentDiagnostics,
+      alerts: { rules: [{ id: "slow", metric: "latencyP95Ms", above: 1000 }] },
+      budgets: {
+        rules: [
+          {
+            id: "acme-daily",
+            scope: { tenantId: "acme" },
+            window: "day",
+            limitUsd: 10,
+            enforce: true,
+          },
+          { id: "all-tokens", window: { rolling: "24h" }, limitTokens: 1000, limitRequests: 4 },
+        ],
+      },
+    });
+    try {
+      const call = { provider: "openai", model: "gpt-4o", timestamp: nowMs };
+      meter.recordLlm({ ...call, tenantId: "acme", costUsd: 9.5, inputTokens: 300 });
+      meter.recordLlm({ ...call, tenantId: "other", costUsd: 1, inputTokens: 200 });
+      await meter.flush();
+      // One call in flight under the enforced rule: reserved, not yet spent.
+      const inFlight = meter.start({
+        provider: "openai",
+        model: "gpt-4o",
+        tenantId: "acme",
+        estimate: { costUsd: 0.25 },
+      });
+      const before = reads;
+      const text = await prometheus.metrics();
+      expect(reads - before).toBe(1);
+      const acme = { budget_id: "acme-daily", scope: "tenant acme", window: "day" };
+      const tokens = { budget_id: "all-tokens", scope: "all calls", window: "24h" };
+      expect(sample(text, "llmeter_budget_spent_usd", acme)).toBe(9.5);
+      expect(sample(text, "llmeter_budget_reserved_usd", acme)).toBe(0.25);
+      expect(sample(text, "llmeter_budget_limit_usd", acme)).toBe(10);
+      expect(sample(text, "llmeter_budget_used_ratio", acme)).toBeCloseTo(0.95, 9);
+      expect(sample(text, "llmeter_budget_state", acme)).toBe(2); // past 75 and 90: critical
+      expect(sample(text, "llmeter_budget_spent_usd", tokens)).toBe(10.5);
+      expect(sample(text, "llmeter_budget_spent_tokens", tokens)).toBe(500);
+      expect(sample(text, "llmeter_budget_limit_tokens", tokens)).toBe(1000);
+      expect(sample(text, "llmeter_budget_requests", tokens)).toBe(2);
+      expect(sample(text, "llmeter_budget_limit_requests", tokens)).toBe(4);
+      expect(sample(text, "llmeter_budget_used_ratio", tokens)).toBe(0.5);
+      expect(sample(text, "llmeter_budget_state", tokens)).toBe(0);
+      // No USD limit, no limit series; the health gauges are still there beside them.
+      expect(sample(text, "llmeter_budget_limit_usd", tokens)).toBeUndefined();
+      expect(sample(text, "llmeter_health_alert_threshold", { alert_id: "slow" })).toBe(1000);
+      inFlight.discard?.();
+      // The next scrape reads afresh: the reservation is gone, new spend is in.
+      meter.recordLlm({ ...call, tenantId: "acme", costUsd: 0.25 });
+      await meter.flush();
+      const next = await prometheus.metrics();
+      expect(reads - before).toBe(2);
+      expect(sample(next, "llmeter_budget_reserved_usd", acme)).toBe(0);
+      expect(sample(next, "llmeter_budget_spent_usd", acme)).toBe(9.75);
+      expect(sample(next, "llmeter_budget_state", acme)).toBe(2);
+    } finally {
+      await meter.shutdown();
+    }
+  });
+
+  it("serves the usage metrics and counts the failure when the budgets cannot be read", async () => {
+    const prometheus = createPrometheusExporter({
+      budgets: () => {
+        throw new Error("database is locked");
+      },
+      healthAlerts: () => [],
+    });
+    prometheus.observe(event({ costUsd: 0.5 }));
+    const text = await prometheus.metrics();
+    expect(sample(text, "llmeter_cost_usd_total", { provider: "openai" })).toBe(0.5);
+    expect(text).not.toContain("llmeter_budget_spent_usd{");
+    expect(sample(text, "llmeter_scrape_read_failures_total", { source: "budgets" })).toBe(1);
+    expect(sample(text, "llmeter_scrape_read_failures_total", { source: "health_alerts" })).toBe(0);
+    await prometheus.metrics();
+    const again = await prometheus.metrics();
+    expect(sample(again, "llmeter_scrape_read_failures_total", { source: "budgets" })).toBe(3);
+  });
+
+  it("adds no budget series without a source", async () => {
+    const text = await createPrometheusExporter().metrics();
+    expect(text).not.toContain("budget_");
+  });
+});

@@ -3,6 +3,7 @@ import { Counter, Histogram, Registry } from "prom-client";
 import type { UsageSink } from "../meter/types.ts";
 import { DURATION_BUCKETS } from "../otel/semconv.ts";
 import type { UsageEvent } from "../usage/usage-event.ts";
+import { type BudgetStatusSource, registerBudgetGauges } from "./budget-gauges.ts";
 import { type HealthAlertStatusSource, registerHealthAlertGauges } from "./health-alert-gauges.ts";
 import { LabelLimiter } from "./label-limiter.ts";
 
@@ -21,6 +22,11 @@ export interface PrometheusExporterOptions {
    * `_window_calls`), read at each scrape: `() => meter.alerts?.status()`.
    */
   healthAlerts?: HealthAlertStatusSource;
+  /**
+   * Budget standing as gauges (`budget_spent_usd`, `_reserved_usd`, `_limit_usd`, `_used_ratio`,
+   * `_state`, ...), read at each scrape: `() => meter.budgets?.status()`.
+   */
+  budgets?: BudgetStatusSource;
 }
 
 /** Prometheus metrics fed by a meter's events. */
@@ -111,6 +117,7 @@ export function createPrometheusExporter(
 
   if (options.healthAlerts !== undefined)
     registerHealthAlertGauges(registry, prefix, options.healthAlerts);
+  if (options.budgets !== undefined) registerBudgetGauges(registry, prefix, options.budgets);
 
   function observe(event: UsageEvent): void {
     const labels: Record<string, string> = {

@@ -1,10 +1,5 @@
 // A real Prometheus (Debian's package, installed by .ci/setup/prometheus.sh) scrapes our endpoint
 // and we query its HTTP API for our series.
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createMeter } from "../../src/meter/create-meter.ts";
 import { silentDiagnostics } from "../../src/meter/diagnostics.ts";
@@ -14,60 +9,19 @@ import {
   createPrometheusServer,
   type PrometheusServer,
 } from "../../src/prometheus/prometheus-server.ts";
-import { commandMissing, requireService } from "../services/require-service.ts";
+import {
+  type PrometheusProcess,
+  prometheusInstalled,
+  startPrometheus,
+} from "../services/prometheus-process.ts";
 
-const binary = process.env.LLMETER_PROMETHEUS_BIN ?? "prometheus";
-const installed = requireService({
-  service: "Prometheus",
-  missing: commandMissing(binary, ["--version"]),
-  install: "sudo bash .ci/setup/prometheus.sh (Debian's prometheus), or set LLMETER_PROMETHEUS_BIN",
-});
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface VectorResult {
-  metric: Record<string, string>;
-  value: [number, string];
-}
+const installed = prometheusInstalled();
 
 describe.skipIf(!installed)("Prometheus scrapes llmeter/prometheus", () => {
-  let directory: string;
-  let prometheus: ChildProcess;
-  let prometheusUrl: string;
+  let prometheus: PrometheusProcess;
   let endpoint: PrometheusServer;
   let meter: Meter;
-  let output = "";
-
-  async function query(expression: string): Promise<VectorResult[]> {
-    const response = await fetch(
-      `${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expression)}`,
-    );
-    const body = (await response.json()) as { status: string; data: { result: VectorResult[] } };
-    expect(body.status).toBe("success");
-    return body.data.result;
-  }
-
-  // Waits for Prometheus to have scraped the series; the deadline only guards against a hang.
-  async function waitFor(expression: string, deadlineMs = 30_000): Promise<VectorResult[]> {
-    const deadline = Date.now() + deadlineMs;
-    for (;;) {
-      const result = await query(expression).catch(() => []);
-      if (result.length > 0) return result;
-      if (Date.now() > deadline)
-        throw new Error(`Prometheus never returned ${expression}; its output:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+  const waitFor = (expression: string) => prometheus.waitFor(expression);
 
   beforeAll(async () => {
     const exporter = createPrometheusExporter();
@@ -99,49 +53,13 @@ describe.skipIf(!installed)("Prometheus scrapes llmeter/prometheus", () => {
     });
     await meter.flush();
 
-    directory = mkdtempSync(join(tmpdir(), "llmeter-prometheus-"));
-    const port = await freePort();
-    prometheusUrl = `http://127.0.0.1:${port}`;
-    const target = new URL(endpoint.url);
-    writeFileSync(
-      join(directory, "prometheus.yml"),
-      [
-        "global:",
-        "  scrape_interval: 1s",
-        "scrape_configs:",
-        "  - job_name: llmeter",
-        `    metrics_path: ${target.pathname}`,
-        "    static_configs:",
-        `      - targets: ["${target.host}"]`,
-        "",
-      ].join("\n"),
-    );
-    prometheus = spawn(
-      binary,
-      [
-        `--config.file=${join(directory, "prometheus.yml")}`,
-        `--storage.tsdb.path=${join(directory, "data")}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    prometheus.stdout?.on("data", (chunk) => {
-      output += chunk;
-    });
-    prometheus.stderr?.on("data", (chunk) => {
-      output += chunk;
-    });
+    prometheus = await startPrometheus(endpoint.url);
   });
 
   afterAll(async () => {
-    if (prometheus !== undefined && prometheus.exitCode === null) {
-      const exited = new Promise((resolve) => prometheus.once("exit", resolve));
-      prometheus.kill("SIGTERM");
-      await exited;
-    }
+    await prometheus?.stop();
     await endpoint?.close();
     await meter?.shutdown();
-    if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
   });
 
   it("finds our counters with the values we recorded", async () => {

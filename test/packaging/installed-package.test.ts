@@ -284,6 +284,14 @@ describe("installed alone, with no optional peer", () => {
     expect(JSON.stringify(JSON.parse(cost.stdout))).toContain("2.5");
   });
 
+  it("ships the Grafana dashboard file and prints the same with grafana dashboard", async () => {
+    const file = join(app, "node_modules", "llmeter", "grafana", "llmeter-dashboard.json");
+    const printed = await llmeter("grafana", "dashboard");
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout).toBe(readFileSync(file, "utf8"));
+    expect(JSON.parse(printed.stdout)).toMatchObject({ uid: "llmeter" });
+  });
+
   it("imports, shows, lists, exports, reports and checks budgets on a small ledger", async () => {
     const events = [
       { provider: "openai", model: "gpt-4o-mini", inputTokens: 1200, outputTokens: 300 },
