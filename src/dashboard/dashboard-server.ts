@@ -30,6 +30,11 @@ export interface DashboardServerOptions {
   budgets?: BudgetsSource;
   /** The clock (tests). Default `Date.now`. */
   now?: () => number;
+  /**
+   * Other handlers by exact path, served before the dashboard on the same port (`llmeter serve`
+   * mounts the OTLP receiver at `/v1/traces`). Only `startDashboardServer` reads it.
+   */
+  routes?: Readonly<Record<string, (request: IncomingMessage, response: ServerResponse) => void>>;
 }
 
 /** A running dashboard. */
@@ -71,7 +76,17 @@ export async function startDashboardServer(
   options: DashboardServerOptions,
 ): Promise<DashboardServer> {
   const host = options.host ?? "127.0.0.1";
-  const server = createServer(createDashboardHandler(options));
+  const dashboard = createDashboardHandler(options);
+  const routes = options.routes;
+  const server = createServer(
+    routes === undefined
+      ? dashboard
+      : (request, response) => {
+          const path = (request.url ?? "/").split("?", 1)[0]!;
+          const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+          (route ?? dashboard)(request, response);
+        },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? DEFAULT_DASHBOARD_PORT, host, () => {
