@@ -41,10 +41,13 @@ const ARRAY_VALUES = 1;
 export function decodeOtlpProtobuf(body: Uint8Array): ReceivedResourceSpans[] {
   try {
     const result: ReceivedResourceSpans[] = [];
-    forEachField(new BinaryReader(body), (reader, field, wireType) => {
+    // One reader over the whole body; each message is read up to its end position, so nested
+    // messages cost no reader (and no DataView) of their own.
+    const reader = new BinaryReader(body, decodeUtf8);
+    forEachField(reader, reader.len, (field, wireType) => {
       if (field !== REQUEST_RESOURCE_SPANS) return false;
       expect(wireType, WireType.LengthDelimited, "resource_spans");
-      result.push(readResourceSpans(reader.bytes(), `resource_spans[${result.length}]`));
+      result.push(readResourceSpans(reader, `resource_spans[${result.length}]`));
       return true;
     });
     return result;
@@ -57,47 +60,46 @@ export function decodeOtlpProtobuf(body: Uint8Array): ReceivedResourceSpans[] {
   }
 }
 
-function readResourceSpans(bytes: Uint8Array, path: string): ReceivedResourceSpans {
-  const resourceSpans: ReceivedResourceSpans = { resource: new Map(), spans: [] };
-  forEachField(new BinaryReader(bytes), (reader, field, wireType) => {
+function readResourceSpans(reader: BinaryReader, path: string): ReceivedResourceSpans {
+  const resource = new Map<string, ReceivedValue>();
+  const spans: ReceivedSpan[] = [];
+  forEachField(reader, messageEnd(reader), (field, wireType) => {
     if (field === RESOURCE_SPANS_RESOURCE) {
       expect(wireType, WireType.LengthDelimited, `${path}.resource`);
-      const attributes = new Map<string, ReceivedValue>();
-      forEachField(new BinaryReader(reader.bytes()), (inner, innerField, innerType) => {
+      forEachField(reader, messageEnd(reader), (innerField, innerType) => {
         if (innerField !== RESOURCE_ATTRIBUTES) return false;
         expect(innerType, WireType.LengthDelimited, `${path}.resource.attributes`);
-        readKeyValue(inner.bytes(), attributes, `${path}.resource.attributes`);
+        readKeyValue(reader, resource, `${path}.resource.attributes`);
         return true;
       });
-      resourceSpans.resource = attributes;
       return true;
     }
     if (field !== RESOURCE_SPANS_SCOPE_SPANS) return false;
     expect(wireType, WireType.LengthDelimited, `${path}.scope_spans`);
-    forEachField(new BinaryReader(reader.bytes()), (inner, innerField, innerType) => {
+    forEachField(reader, messageEnd(reader), (innerField, innerType) => {
       if (innerField !== SCOPE_SPANS_SPANS) return false;
-      const spanPath = `${path}.scope_spans.spans[${resourceSpans.spans.length}]`;
+      const spanPath = `${path}.scope_spans.spans[${spans.length}]`;
       expect(innerType, WireType.LengthDelimited, spanPath);
-      resourceSpans.spans.push(readSpan(inner.bytes(), spanPath));
+      spans.push(readSpan(reader, spanPath));
       return true;
     });
     return true;
   });
-  return resourceSpans;
+  return { resource, spans };
 }
 
-function readSpan(bytes: Uint8Array, path: string): ReceivedSpan {
+function readSpan(reader: BinaryReader, path: string): ReceivedSpan {
+  const attributes = new Map<string, ReceivedValue>();
   const span: ReceivedSpan = {
     traceId: "",
     spanId: "",
     name: "",
     startTimeUnixNano: 0n,
     endTimeUnixNano: 0n,
-    attributes: new Map(),
+    attributes,
     statusCode: 0,
   };
-  const attributes = new Map<string, ReceivedValue>();
-  forEachField(new BinaryReader(bytes), (reader, field, wireType) => {
+  forEachField(reader, messageEnd(reader), (field, wireType) => {
     switch (field) {
       case SPAN_TRACE_ID:
         expect(wireType, WireType.LengthDelimited, `${path}.trace_id`);
@@ -121,14 +123,14 @@ function readSpan(bytes: Uint8Array, path: string): ReceivedSpan {
         return true;
       case SPAN_ATTRIBUTES:
         expect(wireType, WireType.LengthDelimited, `${path}.attributes`);
-        readKeyValue(reader.bytes(), attributes, `${path}.attributes`);
+        readKeyValue(reader, attributes, `${path}.attributes`);
         return true;
       case SPAN_STATUS:
         expect(wireType, WireType.LengthDelimited, `${path}.status`);
-        forEachField(new BinaryReader(reader.bytes()), (inner, innerField, innerType) => {
+        forEachField(reader, messageEnd(reader), (innerField, innerType) => {
           if (innerField !== STATUS_CODE) return false;
           expect(innerType, WireType.Varint, `${path}.status.code`);
-          span.statusCode = inner.int32();
+          span.statusCode = reader.int32();
           return true;
         });
         return true;
@@ -136,14 +138,13 @@ function readSpan(bytes: Uint8Array, path: string): ReceivedSpan {
         return false;
     }
   });
-  span.attributes = attributes;
   return span;
 }
 
-function readKeyValue(bytes: Uint8Array, into: Map<string, ReceivedValue>, path: string): void {
+function readKeyValue(reader: BinaryReader, into: Map<string, ReceivedValue>, path: string): void {
   let key = "";
   let value: ReceivedValue | undefined;
-  forEachField(new BinaryReader(bytes), (reader, field, wireType) => {
+  forEachField(reader, messageEnd(reader), (field, wireType) => {
     if (field === KEY_VALUE_KEY) {
       expect(wireType, WireType.LengthDelimited, `${path}.key`);
       key = reader.string();
@@ -151,16 +152,20 @@ function readKeyValue(bytes: Uint8Array, into: Map<string, ReceivedValue>, path:
     }
     if (field !== KEY_VALUE_VALUE) return false;
     expect(wireType, WireType.LengthDelimited, `${path}["${key}"].value`);
-    value = readAnyValue(reader.bytes(), `${path}["${key}"].value`, true);
+    value = readAnyValue(reader, `${path}["${key}"].value`, true);
     return true;
   });
   if (key !== "" && value !== undefined) into.set(key, value);
 }
 
 /** An `AnyValue`: scalars, and arrays of scalars one level deep; anything else is undefined. */
-function readAnyValue(bytes: Uint8Array, path: string, arrayAllowed: boolean) {
+function readAnyValue(
+  reader: BinaryReader,
+  path: string,
+  arrayAllowed: boolean,
+): ReceivedValue | undefined {
   let value: ReceivedValue | undefined;
-  forEachField(new BinaryReader(bytes), (reader, field, wireType) => {
+  forEachField(reader, messageEnd(reader), (field, wireType) => {
     switch (field) {
       case ANY_STRING:
         expect(wireType, WireType.LengthDelimited, `${path}.string_value`);
@@ -180,16 +185,16 @@ function readAnyValue(bytes: Uint8Array, path: string, arrayAllowed: boolean) {
         return true;
       case ANY_ARRAY: {
         expect(wireType, WireType.LengthDelimited, `${path}.array_value`);
-        const items: ReceivedScalar[] = [];
-        const arrayBytes = reader.bytes();
         if (!arrayAllowed) {
+          // An array inside an array: valid, never read.
           value = undefined;
-          return true;
+          return false;
         }
-        forEachField(new BinaryReader(arrayBytes), (inner, innerField, innerType) => {
+        const items: ReceivedScalar[] = [];
+        forEachField(reader, messageEnd(reader), (innerField, innerType) => {
           if (innerField !== ARRAY_VALUES) return false;
           expect(innerType, WireType.LengthDelimited, `${path}.array_value.values`);
-          const item = readAnyValue(inner.bytes(), `${path}.array_value.values`, false);
+          const item = readAnyValue(reader, `${path}.array_value.values`, false);
           if (item !== undefined && !Array.isArray(item)) items.push(item as ReceivedScalar);
           return true;
         });
@@ -206,17 +211,29 @@ function readAnyValue(bytes: Uint8Array, path: string, arrayAllowed: boolean) {
 }
 
 /**
- * Reads every field of one message: `read` consumes the fields it knows and returns true, or
- * returns false to have the field skipped.
+ * Reads the fields of one message, up to `end`: `read` consumes a field it knows and returns
+ * true, or returns false to have it skipped.
  */
 function forEachField(
   reader: BinaryReader,
-  read: (reader: BinaryReader, field: number, wireType: WireType) => boolean,
+  end: number,
+  read: (field: number, wireType: WireType) => boolean,
 ): void {
-  while (reader.pos < reader.len) {
+  while (reader.pos < end) {
     const [field, wireType] = reader.tag();
-    if (!read(reader, field, wireType)) reader.skip(wireType, field);
+    if (!read(field, wireType)) reader.skip(wireType, field);
   }
+  if (reader.pos !== end)
+    throw new OtlpDecodeError(
+      `a field runs past the end of its message at byte ${end}; the body is not an ExportTraceServiceRequest`,
+    );
+}
+
+/** Reads a length-delimited message's length; its end position. */
+function messageEnd(reader: BinaryReader): number {
+  const end = reader.uint32() + reader.pos;
+  if (end > reader.len) throw new OtlpDecodeError(`a message runs past the end of the body`);
+  return end;
 }
 
 function expect(actual: WireType, expected: WireType, path: string): void {
@@ -226,8 +243,22 @@ function expect(actual: WireType, expected: WireType, path: string): void {
     );
 }
 
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
 function toHex(bytes: Uint8Array): string {
   let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  for (const byte of bytes) hex += HEX[byte];
   return hex;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * UTF-8 to a string; ASCII-only runs (attribute keys, model names, ids: nearly every string of a
+ * span) without `TextDecoder`, whose per-call overhead was most of the decoding time of a span.
+ */
+function decodeUtf8(bytes: Uint8Array): string {
+  if (bytes.length > 64) return utf8.decode(bytes);
+  for (const byte of bytes) if (byte >= 0x80) return utf8.decode(bytes);
+  return String.fromCharCode.apply(null, bytes as unknown as number[]);
 }
