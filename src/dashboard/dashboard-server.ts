@@ -4,7 +4,13 @@ import { buildUsageReport } from "../cli/build-usage-report.ts";
 import { localTimeZone } from "../stats/time-buckets.ts";
 import { GROUP_BY_VALUES, type GroupBy } from "../stats/usage-stats.ts";
 import type { UsageStore } from "../store/usage-store.ts";
-import { isLoopbackHost, presentedToken, TOKEN_COOKIE, tokensEqual } from "./access-token.ts";
+import {
+  hostHeaderIsLocal,
+  isLoopbackHost,
+  presentedToken,
+  TOKEN_COOKIE,
+  tokensEqual,
+} from "./access-token.ts";
 import { type BudgetsSource, loadBudgetsPanel } from "./budgets-panel.ts";
 import { buildDashboardData } from "./build-dashboard-data.ts";
 import type { StackBy } from "./build-timeline.ts";
@@ -287,14 +293,6 @@ export function createDashboardHandler(
       else response.destroy();
     });
   };
-}
-
-function hostHeaderIsLocal(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const name = header.startsWith("[")
-    ? header.slice(1, header.indexOf("]"))
-    : header.split(":")[0]!;
-  return isLoopbackHost(name);
 }
 
 function parseGroupBy(value: string | null): GroupBy | null {

@@ -1,6 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { gunzipSync } from "node:zlib";
-import { isLoopbackHost, presentedToken, tokensEqual } from "../dashboard/access-token.ts";
+import {
+  hostHeaderIsLocal,
+  isLoopbackHost,
+  presentedToken,
+  tokensEqual,
+} from "../dashboard/access-token.ts";
 import { readBody } from "../gateway/read-body.ts";
 import type { Meter, RecordInput } from "../meter/types.ts";
 import { decodeOtlpJson } from "./decode-otlp-json.ts";
@@ -64,6 +69,15 @@ export function createOtlpTracesHandler(
       return fail(405, 12, `llmeter: ${OTLP_TRACES_PATH} takes POST (OTLP/HTTP export)`, {
         allow: "POST",
       });
+    }
+    if (open && !hostHeaderIsLocal(request.headers.host)) {
+      // Open on loopback means open to this machine's processes, not to a rebound web page.
+      request.resume();
+      return fail(
+        421,
+        7,
+        `llmeter: Host "${request.headers.host ?? ""}" is not this receiver; send to 127.0.0.1 or localhost`,
+      );
     }
     if (!open) {
       const given = presentedToken(request, new URL(request.url ?? "/", "http://otlp.invalid"));

@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { dirname } from "node:path";
 import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -93,6 +94,31 @@ describe("the gateway's OTLP receiver", () => {
       expect(((await response.json()) as { message: string }).message).toMatch(
         /needs an access token/,
       );
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+describe("the receiver open on loopback", () => {
+  it("refuses a request naming another host (DNS rebinding), and takes one naming localhost", async () => {
+    const open = await startGatewayRig();
+    try {
+      const send = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          const call = request(
+            `${open.gateway.url}/v1/traces`,
+            { method: "POST", headers: { host, "content-type": "application/json" } },
+            (response) => {
+              response.resume();
+              resolve(response.statusCode!);
+            },
+          );
+          call.on("error", reject);
+          call.end("{}");
+        });
+      expect(await send("attacker.example:4390")).toBe(421);
+      expect(await send(`localhost:${open.gateway.port}`)).toBe(200);
     } finally {
       await open.close();
     }
