@@ -86,6 +86,30 @@ async function tracedOpenAICalls(): Promise<{
         output: completion.usage!.completion_tokens,
       });
     }
+    const stream = await client.chat.completions.create({
+      model: "gpt-4o-mini",
+      messages: [{ role: "user", content: PROMPT }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let streamed: { prompt_tokens: number; completion_tokens: number } | undefined;
+    for await (const chunk of stream) streamed = chunk.usage ?? streamed;
+    usages.push({
+      model: "gpt-4o-mini",
+      input: streamed!.prompt_tokens,
+      output: streamed!.completion_tokens,
+    });
+    // The Responses span carries the instructions as `gen_ai.system_instructions`: content.
+    const response = await client.responses.create({
+      model: "gpt-4o-mini",
+      instructions: PROMPT,
+      input: "what is the recipe?",
+    });
+    usages.push({
+      model: "gpt-4o-mini",
+      input: response.usage!.input_tokens,
+      output: response.usage!.output_tokens,
+    });
     const embedding = await client.embeddings.create({
       model: "text-embedding-3-small",
       input: PROMPT,
@@ -159,7 +183,8 @@ describe.each([
 ])("OTLP/HTTP %s from the OpenTelemetry SDK to llmeter serve", (_encoding, createExporter) => {
   it("records one priced event per openai call, and a replayed export adds nothing", async () => {
     const { spans, usages } = await tracedOpenAICalls();
-    expect(spans).toHaveLength(3);
+    // Two chats, a streamed chat, a Responses call, an embedding.
+    expect(spans).toHaveLength(5);
     const exporter = createExporter(`${serve.url}/v1/traces`);
     await exportWith(exporter, spans);
 
@@ -181,7 +206,7 @@ describe.each([
       expect(event!.latencyMs).toBeGreaterThanOrEqual(0);
     });
     expect(recorded[0]!.operation).toBe("chat");
-    expect(recorded[2]).toMatchObject({ kind: "embedding", operation: "embeddings" });
+    expect(recorded[4]).toMatchObject({ kind: "embedding", operation: "embeddings" });
     // The spans carried the prompt; the ledger does not.
     expect(JSON.stringify(spans.map((span) => span.attributes))).toContain("secret recipe");
     expect(JSON.stringify(events)).not.toContain("secret recipe");
