@@ -58,10 +58,10 @@ export function createOtlpTracesHandler(
   const open = token === undefined && isLoopbackHost(options.host);
   return async (request, response) => {
     const encoding = encodingOf(request.headers["content-type"]);
+    // Errors answer in the request's encoding; JSON when it has none of OTLP's.
     const fail = (status: number, code: number, message: string, headers = {}) => {
-      send(response, status, encoding ?? "json", statusBody(encoding ?? "json", code, message), {
-        ...headers,
-      });
+      const errorEncoding = encoding ?? "json";
+      send(response, status, errorEncoding, statusBody(errorEncoding, code, message), headers);
       return { status, accepted: 0, rejected: 0, ignored: 0 };
     };
     if (request.method !== "POST") {

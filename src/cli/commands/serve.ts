@@ -73,10 +73,13 @@ export function registerServeCommand(
       ]);
       await withLedger(flags, context, { create: false }, async (store, location) => {
         // Received spans are written by a meter of their own (priced, budgets settled) to the
-        // same ledger the dashboard reads.
+        // same ledger the dashboard reads. No OpenTelemetry of its own: what it records was a
+        // span already.
         const meter = createMeter({
           ledger: location,
           timeZone,
+          otel: false,
+          instrumentations: [],
           configContext: { env: context.env, cwd: context.cwd },
         });
         const receiveTraces = createOtlpTracesHandler({
