@@ -13,6 +13,19 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
+ * Whether a request's `Host` header names this machine. On loopback, a request naming another
+ * host comes from a page whose own name was made to resolve to 127.0.0.1 (DNS rebinding): its
+ * requests are same-origin to the browser, so no CORS check stops them.
+ */
+export function hostHeaderIsLocal(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const name = header.startsWith("[")
+    ? header.slice(1, header.indexOf("]"))
+    : header.split(":")[0]!;
+  return isLoopbackHost(name);
+}
+
+/**
  * Compares in constant time. Both sides are hashed first so that their lengths are equal and the
  * comparison leaks neither the token nor its length.
  */

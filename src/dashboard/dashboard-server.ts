@@ -4,7 +4,13 @@ import { buildUsageReport } from "../cli/build-usage-report.ts";
 import { localTimeZone } from "../stats/time-buckets.ts";
 import { GROUP_BY_VALUES, type GroupBy } from "../stats/usage-stats.ts";
 import type { UsageStore } from "../store/usage-store.ts";
-import { isLoopbackHost, presentedToken, TOKEN_COOKIE, tokensEqual } from "./access-token.ts";
+import {
+  hostHeaderIsLocal,
+  isLoopbackHost,
+  presentedToken,
+  TOKEN_COOKIE,
+  tokensEqual,
+} from "./access-token.ts";
 import { type BudgetsSource, loadBudgetsPanel } from "./budgets-panel.ts";
 import { buildDashboardData } from "./build-dashboard-data.ts";
 import type { StackBy } from "./build-timeline.ts";
@@ -30,6 +36,11 @@ export interface DashboardServerOptions {
   budgets?: BudgetsSource;
   /** The clock (tests). Default `Date.now`. */
   now?: () => number;
+  /**
+   * Other handlers by exact path, served before the dashboard on the same port (`llmeter serve`
+   * mounts the OTLP receiver at `/v1/traces`). Only `startDashboardServer` reads it.
+   */
+  routes?: Readonly<Record<string, (request: IncomingMessage, response: ServerResponse) => void>>;
 }
 
 /** A running dashboard. */
@@ -71,7 +82,17 @@ export async function startDashboardServer(
   options: DashboardServerOptions,
 ): Promise<DashboardServer> {
   const host = options.host ?? "127.0.0.1";
-  const server = createServer(createDashboardHandler(options));
+  const dashboard = createDashboardHandler(options);
+  const routes = options.routes;
+  const server = createServer(
+    routes === undefined
+      ? dashboard
+      : (request, response) => {
+          const path = (request.url ?? "/").split("?", 1)[0]!;
+          const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+          (route ?? dashboard)(request, response);
+        },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? DEFAULT_DASHBOARD_PORT, host, () => {
@@ -272,14 +293,6 @@ export function createDashboardHandler(
       else response.destroy();
     });
   };
-}
-
-function hostHeaderIsLocal(header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const name = header.startsWith("[")
-    ? header.slice(1, header.indexOf("]"))
-    : header.split(":")[0]!;
-  return isLoopbackHost(name);
 }
 
 function parseGroupBy(value: string | null): GroupBy | null {

@@ -8,6 +8,7 @@ import { isLoopbackHost, presentedToken, tokensEqual } from "../dashboard/access
 import { createMeter } from "../meter/create-meter.ts";
 import { consoleDiagnostics, type DiagnosticsLogger } from "../meter/diagnostics.ts";
 import type { Meter, UsageSink } from "../meter/types.ts";
+import { createOtlpTracesHandler, OTLP_TRACES_PATH } from "../otlp-in/otlp-traces-handler.ts";
 import type { PrometheusExporter } from "../prometheus/prometheus-exporter.ts";
 import type { UsageStore } from "../store/usage-store.ts";
 import type { GatewayAccessLogEntry } from "./access-log.ts";
@@ -198,6 +199,13 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       : (options.accessLog ?? (setting.accessLog === true ? printAccessLog : undefined));
   const inFlight = new Set<Promise<unknown>>();
   let draining = false;
+  // OTLP/HTTP traces of apps instrumented with OpenTelemetry, recorded on the same meter.
+  const receiveTraces = createOtlpTracesHandler({
+    meter,
+    host,
+    token,
+    maxBodyBytes: context.maxRequestBytes,
+  });
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     const startedAt = performance.now();
@@ -268,6 +276,16 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       response.end(body);
       return;
     }
+    if (path === OTLP_TRACES_PATH) {
+      const work = receiveTraces(request, response).catch((error: unknown) => {
+        context.warn("an OTLP export failed inside the gateway", error);
+        if (!response.headersSent) response.writeHead(500);
+        response.end();
+      });
+      inFlight.add(work);
+      work.finally(() => inFlight.delete(work));
+      return;
+    }
     if (path === "/metrics") {
       if (token !== undefined) {
         const given = presentedToken(request, new URL(url, "http://gateway.invalid"));
@@ -295,7 +313,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     response.end(
       JSON.stringify({
         error: {
-          message: `llmeter gateway: nothing at ${path}. Provider routes: ${GATEWAY_PROVIDERS.map((provider) => provider.prefix).join(", ")}; also /healthz and /metrics.`,
+          message: `llmeter gateway: nothing at ${path}. Provider routes: ${GATEWAY_PROVIDERS.map((provider) => provider.prefix).join(", ")}; also /healthz, /metrics and ${OTLP_TRACES_PATH} (OTLP/HTTP).`,
         },
       }),
     );

@@ -13,6 +13,7 @@ import {
 } from "./forward-headers.ts";
 import type { GatewayAccess, GatewayAccessDecision } from "./gateway-access.ts";
 import type { GatewayRoute, WireFormat } from "./gateway-providers.ts";
+import { readBody } from "./read-body.ts";
 import { SseReader } from "./sse-forwarding.ts";
 import type { TraceContinuation } from "./trace-context.ts";
 import { abortError, errorCode, isTimeout, upstreamHttpError } from "./upstream-errors.ts";
@@ -371,30 +372,6 @@ function write(response: ServerResponse, data: Buffer): Promise<void> | undefine
     };
     response.on("drain", done);
     response.on("close", done);
-  });
-}
-
-/** The request body, or undefined when it is larger than `limit` bytes. */
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    request.on("data", (part: Buffer) => {
-      if (over) return;
-      size += part.length;
-      if (size > limit) {
-        over = true;
-        parts.length = 0;
-        resolve(undefined);
-        return;
-      }
-      parts.push(part);
-    });
-    request.on("end", () => {
-      if (!over) resolve(Buffer.concat(parts));
-    });
-    request.on("error", reject);
   });
 }
 

@@ -598,3 +598,31 @@ describe("attribution of handles", () => {
     expect(events[0]!.tenantId).toBe("starter");
   });
 });
+
+describe("meter.ingest", () => {
+  it("prices received calls by their own attribution, without the caller's context or the instrumentations", async () => {
+    const finished: UsageEvent[] = [];
+    const { meter, events } = createTestMeter({
+      attributes: { organizationId: "static-org" },
+      instrumentations: [
+        {
+          name: "spy",
+          captureContext: () => ({}),
+          finish: (event) => void finished.push(event),
+        },
+      ],
+    });
+    withAttribution({ tenantId: "the-receivers-own-context" }, () =>
+      meter.ingest([
+        { id: "span-1", provider: "openai", model: "gpt-4o", inputTokens: 1000, userId: "u" },
+      ]),
+    );
+    meter.recordLlm({ provider: "openai", model: "gpt-4o", inputTokens: 1 });
+    await meter.flush();
+    expect(events[0]).toMatchObject({ id: "span-1", userId: "u", organizationId: "static-org" });
+    expect(events[0]!.tenantId).toBeUndefined();
+    expect(events[0]!.costUsd).toBeGreaterThan(0);
+    // Only the recorded call reached the instrumentation: a received span is never re-exported.
+    expect(finished.map((event) => event.id)).toEqual([events[1]!.id]);
+  });
+});

@@ -177,6 +177,9 @@ type PendingInput = RecordInput & {
 };
 
 const SINK_BATCH_SIZE = 1000;
+/** What `ingest` gives a received event instead of the caller's context and instrumentations. */
+const RECEIVED_CONTEXT: Attribution = Object.freeze({});
+const NO_CALLS: CapturedCall[] = [];
 
 /**
  * Creates a meter. Options win over `LLMETER_*` environment variables, which win over
@@ -476,6 +479,12 @@ class RecordingMeter implements Meter {
 
   recordOcr(event: RecordInput): void {
     this.submit(withKind(event, "ocr"));
+  }
+
+  ingest(events: readonly RecordInput[]): void {
+    // An empty context and no instrumentation calls: `submit` then captures neither.
+    for (const event of events)
+      this.submit({ ...event, context: RECEIVED_CONTEXT, instrumentationCalls: NO_CALLS });
   }
 
   getStats(query: StatsQuery = {}): UsageStats {

@@ -63,6 +63,7 @@ const NOOP_METER: Meter = Object.freeze({
   recordLlm: nothing,
   recordEmbedding: nothing,
   recordOcr: nothing,
+  ingest: nothing,
   getStats: emptyStats,
   getCostBreakdown: () => ({
     period: { name: "all" },

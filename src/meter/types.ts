@@ -232,6 +232,12 @@ export interface Meter {
   recordLlm(event: RecordInput): void;
   recordEmbedding(event: RecordInput): void;
   recordOcr(event: RecordInput): void;
+  /**
+   * Records finished calls received from elsewhere (OTLP spans, another process): attributed by
+   * their own fields only (no async-context capture) and never handed to the instrumentations, so
+   * a received span is not exported again as a new one (a receiver exporting to itself would loop).
+   */
+  ingest(events: readonly RecordInput[]): void;
   /** Live statistics over the in-memory window (the last `maxHistory` events). */
   getStats(query?: StatsQuery): UsageStats;
   getCostBreakdown(query?: { period?: string }): CostBreakdownReport;

@@ -69,14 +69,7 @@ export async function startGatewayRig(
     diagnostics,
     async ledgerEvents() {
       await gateway.meter.flush();
-      const store = await openStore(ledgerPath);
-      try {
-        const events: UsageEvent[] = [];
-        for await (const event of store.events()) events.push(event);
-        return events;
-      } finally {
-        await store.close();
-      }
+      return readLedgerEvents(ledgerPath);
     },
     async ledgerCount() {
       await gateway.meter.flush();
@@ -94,6 +87,18 @@ export async function startGatewayRig(
       await Promise.all([upstream.close(), direct.close()]);
     },
   };
+}
+
+/** Every event of the ledger at `location`, read with a connection of its own. */
+export async function readLedgerEvents(location: string): Promise<UsageEvent[]> {
+  const store = await openStore(location);
+  try {
+    const events: UsageEvent[] = [];
+    for await (const event of store.events()) events.push(event);
+    return events;
+  } finally {
+    await store.close();
+  }
 }
 
 /** A response's text with the wall-clock second stamps (`created`, `created_at`) zeroed. */

@@ -8,8 +8,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { ProtobufTraceSerializer } from "@opentelemetry/otlp-transformer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMockProvider } from "../../src/testing/index.ts";
+import { finishedSpans } from "../otlp-in/sdk-spans.ts";
 
 const run = promisify(execFile);
 const repository = join(import.meta.dirname, "..", "..");
@@ -367,6 +369,23 @@ describe("installed alone, with no optional peer", () => {
         expect(((await through.json()) as typeof body).usage?.prompt_tokens).toBe(
           body.usage?.prompt_tokens,
         );
+        // Its OTLP receiver decodes protobuf with the installed @bufbuild/protobuf.
+        const spans = await finishedSpans([
+          {
+            name: "chat gpt-4o-mini",
+            attributes: {
+              "gen_ai.provider.name": "openai",
+              "gen_ai.request.model": "gpt-4o-mini",
+              "gen_ai.usage.input_tokens": 12,
+            },
+          },
+        ]);
+        const traces = await fetch(`${gateway.url}/v1/traces`, {
+          method: "POST",
+          headers: { "content-type": "application/x-protobuf" },
+          body: ProtobufTraceSerializer.serializeRequest(spans)!,
+        });
+        expect(traces.status).toBe(200);
       } finally {
         await stop(gateway.child);
       }
@@ -374,7 +393,7 @@ describe("installed alone, with no optional peer", () => {
       expect(recorded.code, recorded.stderr).toBe(0);
       expect(
         (JSON.parse(recorded.stdout) as { totals: { totalRequests: number } }).totals.totalRequests,
-      ).toBe(1);
+      ).toBe(2);
     } finally {
       await stop(mock.child);
     }
