@@ -130,8 +130,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       `The gateway's dashboard would be reachable from other machines on host "${host}" without an access token. Pass a token (--token or LLMETER_DASHBOARD_TOKEN), turn the dashboard off (--no-dashboard), or bind to 127.0.0.1.`,
     );
 
+  // The gauges read the meter's budgets and health alerts at each scrape; the meter is made below.
+  let gaugeMeter: Meter | undefined;
   const prometheus =
-    options.prometheus ?? (options.meter === undefined ? await loadPrometheus() : undefined);
+    options.prometheus ??
+    (options.meter === undefined ? await loadPrometheus(() => gaugeMeter) : undefined);
   const ownMeter = options.meter === undefined;
   const keyStore =
     options.access === undefined && ledger !== false
@@ -151,6 +154,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       diagnostics,
       ...(options.configContext === undefined ? {} : { configContext: options.configContext }),
     });
+  gaugeMeter = meter;
   const dashboard = dashboardWanted
     ? await loadDashboard(options, ledger, host, token, values.timeZone, diagnostics)
     : undefined;
@@ -414,10 +418,15 @@ async function hasActiveKeys(
 }
 
 /** The Prometheus exporter, when the optional `prom-client` is installed. */
-async function loadPrometheus(): Promise<PrometheusExporter | undefined> {
+async function loadPrometheus(
+  meter: () => Meter | undefined,
+): Promise<PrometheusExporter | undefined> {
   try {
     const { createPrometheusExporter } = await import("../prometheus/prometheus-exporter.ts");
-    return createPrometheusExporter();
+    return createPrometheusExporter({
+      budgets: () => meter()?.budgets?.status(),
+      healthAlerts: () => meter()?.alerts?.status(),
+    });
   } catch {
     return undefined;
   }

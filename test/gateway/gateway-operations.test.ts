@@ -45,6 +45,23 @@ describe("gateway operations", () => {
     expect(report.totals).toMatchObject({ totalRequests: 1, successfulRequests: 1 });
   });
 
+  it("/metrics carries the gateway's budgets as gauges, spent after its calls", async () => {
+    rig = await startGatewayRig(
+      {},
+      { budgets: [{ id: "team-daily", window: "day", limitUsd: 5, enforce: true }] },
+    );
+    expect((await postChat()).status).toBe(200);
+    await rig.gateway.meter.flush();
+    const [event] = await rig.ledgerEvents();
+    const metrics = await (await fetch(`${rig.gateway.url}/metrics`)).text();
+    expect(metrics).toMatch(/llmeter_budget_limit_usd\{budget_id="team-daily"[^}]*\} 5\n/);
+    const spent = /llmeter_budget_spent_usd\{budget_id="team-daily"[^}]*\} (\S+)/.exec(
+      metrics,
+    )?.[1];
+    expect(Number(spent)).toBeCloseTo(event?.costUsd ?? Number.NaN, 12);
+    expect(metrics).toMatch(/llmeter_budget_state\{budget_id="team-daily"[^}]*\} 0\n/);
+  });
+
   it("beyond loopback the dashboard and metrics need the token; the provider routes do not", async () => {
     await expect(
       createGateway({ host: "0.0.0.0", port: 0, ledger: false, dashboard: true }),
