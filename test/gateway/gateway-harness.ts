@@ -50,6 +50,8 @@ export async function startGatewayRig(
       gemini: { baseUrl: upstream.geminiBaseUrl },
       azure: { baseUrl: upstream.url },
       groq: { baseUrl: upstream.openaiBaseUrl },
+      xai: { baseUrl: upstream.openaiBaseUrl },
+      openrouter: { baseUrl: upstream.openaiBaseUrl },
     },
     configContext: { env: {}, cwd },
     diagnostics: (level, message) => {

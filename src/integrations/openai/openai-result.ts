@@ -9,6 +9,7 @@ import {
   type ResponsesResultLike,
   type ResponsesToolsLike,
   type ResponsesUsageLike,
+  recordReportedCost,
   responsesFinishReasons,
   responsesToolCalls,
   responsesUsageToTokens,
@@ -119,6 +120,7 @@ export function recordOpenAIResult(
           ? embeddingUsageToTokens(usage)
           : chatUsageToTokens(usage),
     );
+    recordReportedCost(usage, tracker);
   }
   const toolCalls =
     operation === "responses"
