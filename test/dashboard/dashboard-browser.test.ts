@@ -199,6 +199,11 @@ describe.skipIf(!chromiumInstalled)("the dashboard in a real browser", () => {
       for (const chart of CHARTS)
         expect(await paintedPixels(page, chart), chart).toBeGreaterThan(500);
       await expect.poll(() => page.locator("#unpriced").innerText()).toContain("mistral-homegrown");
+      // A price file to fill in, never a $0 placeholder that would record calls at $0.
+      const unpriced = await page.locator("#unpriced").innerText();
+      expect(unpriced).toContain("llmeter prices template mistral-homegrown --provider mistral");
+      expect(unpriced).toContain('"input": null');
+      expect(unpriced).not.toMatch(/"(input|output)": 0/);
       expect(await page.locator("#budgets").innerText()).toMatch(/No budgets/);
       // The forecast panel: the overall month end first, then the tenants, each with its range.
       const overall = page.locator('#forecast tr[data-scope="all"]');
