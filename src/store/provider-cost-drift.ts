@@ -1,5 +1,5 @@
 import type { UsageFilter } from "../stats/usage-stats.ts";
-import type { UsageStore } from "./usage-store.ts";
+import type { ProviderCostSum, UsageStore } from "./usage-store.ts";
 
 /**
  * Drift between what providers billed and what the catalog says: per model, the sum of the costs
@@ -48,8 +48,8 @@ export interface ProviderCostDrift {
 }
 
 /**
- * Reads the provider-priced events in `filter` of the providers that report costs (one pass over
- * their events, not over the ledger) and sums them per model.
+ * Sums the provider-priced events in `filter` of the providers that report costs, per model: in
+ * the store's own query where it has one (SQLite, PostgreSQL), else over their events.
  */
 export async function loadProviderCostDrift(
   store: UsageStore,
@@ -60,17 +60,43 @@ export async function loadProviderCostDrift(
     filter.provider === undefined
       ? COST_REPORTING_PROVIDERS
       : COST_REPORTING_PROVIDERS.filter((provider) => provider === filter.provider);
-  const sums = new Map<
-    string,
-    {
-      provider: string;
-      model: string;
-      requests: number;
-      without: number;
-      billed: number;
-      estimate: number;
-    }
-  >();
+  const sums =
+    store.providerCostSums === undefined
+      ? await scanProviderCosts(store, filter, providers)
+      : await store.providerCostSums(filter, providers);
+  const models = sums.map((sum): ModelCostDrift => {
+    const driftPercent =
+      sum.estimateNano === 0
+        ? null
+        : ((sum.billedNano - sum.estimateNano) / sum.estimateNano) * 100;
+    return {
+      provider: sum.provider,
+      model: sum.model,
+      requests: sum.requests,
+      withoutEstimate: sum.withoutEstimate,
+      providerCostUsd: sum.billedNano / 1e9,
+      estimatedCostUsd: sum.estimateNano / 1e9,
+      driftPercent,
+      exceedsThreshold:
+        driftPercent === null ? sum.billedNano > 0 : Math.abs(driftPercent) > thresholdPercent,
+    };
+  });
+  models.sort(
+    (a, b) =>
+      Math.abs(b.driftPercent ?? Number.POSITIVE_INFINITY) -
+        Math.abs(a.driftPercent ?? Number.POSITIVE_INFINITY) ||
+      (a.provider === b.provider ? (a.model < b.model ? -1 : 1) : a.provider < b.provider ? -1 : 1),
+  );
+  return { thresholdPercent, models };
+}
+
+/** The sums from the events themselves, for a store that cannot compute them (memory). */
+async function scanProviderCosts(
+  store: UsageStore,
+  filter: UsageFilter,
+  providers: readonly string[],
+): Promise<ProviderCostSum[]> {
+  const sums = new Map<string, ProviderCostSum>();
   for (const provider of providers) {
     for await (const event of store.events({ ...filter, provider })) {
       if (event.priceSource !== "provider" || event.costUsd === undefined) continue;
@@ -81,41 +107,20 @@ export async function loadProviderCostDrift(
           provider: event.provider,
           model: event.model,
           requests: 0,
-          without: 0,
-          billed: 0,
-          estimate: 0,
+          withoutEstimate: 0,
+          billedNano: 0,
+          estimateNano: 0,
         };
         sums.set(key, sum);
       }
       if (event.estimatedCostUsd === undefined) {
-        sum.without += 1;
+        sum.withoutEstimate += 1;
         continue;
       }
       sum.requests += 1;
-      sum.billed += Math.round(event.costUsd * 1e9);
-      sum.estimate += Math.round(event.estimatedCostUsd * 1e9);
+      sum.billedNano += Math.round(event.costUsd * 1e9);
+      sum.estimateNano += Math.round(event.estimatedCostUsd * 1e9);
     }
   }
-  const models = [...sums.values()].map((sum): ModelCostDrift => {
-    const driftPercent =
-      sum.estimate === 0 ? null : ((sum.billed - sum.estimate) / sum.estimate) * 100;
-    return {
-      provider: sum.provider,
-      model: sum.model,
-      requests: sum.requests,
-      withoutEstimate: sum.without,
-      providerCostUsd: sum.billed / 1e9,
-      estimatedCostUsd: sum.estimate / 1e9,
-      driftPercent,
-      exceedsThreshold:
-        driftPercent === null ? sum.billed > 0 : Math.abs(driftPercent) > thresholdPercent,
-    };
-  });
-  models.sort(
-    (a, b) =>
-      Math.abs(b.driftPercent ?? Number.POSITIVE_INFINITY) -
-        Math.abs(a.driftPercent ?? Number.POSITIVE_INFINITY) ||
-      (a.provider === b.provider ? (a.model < b.model ? -1 : 1) : a.provider < b.provider ? -1 : 1),
-  );
-  return { thresholdPercent, models };
+  return [...sums.values()];
 }
