@@ -67,11 +67,13 @@ describe("the gateway's /xai/v1 and /openrouter/v1 routes read the provider's co
     expectProviderCost(event, "openrouter");
   });
 
-  it("OpenRouter, streamed", async () => {
+  it("OpenRouter, streamed: its usage chunk reaches the client (nothing injected, nothing hidden)", async () => {
     const client = await through("openrouter", { format: "openrouter", ...ABOVE_CATALOG });
-    await collect(
+    const chunks = await collect(
       await client.chat.completions.create({ model: "x-ai/grok-3", messages, stream: true }),
     );
+    expect((chunks.at(-1)?.usage as unknown as { cost?: number })?.cost).toBeGreaterThan(0);
+    expect(rig!.upstream.requests.at(-1)?.body).not.toHaveProperty("stream_options");
     const [event] = await rig!.ledgerEvents();
     expect(event?.streaming).toBe(true);
     expectProviderCost(event, "openrouter");

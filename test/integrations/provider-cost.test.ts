@@ -108,7 +108,24 @@ describe("OpenRouter usage.cost through the openai SDK", () => {
     expect(event?.estimatedCostUsd).toBeCloseTo(catalogCost(event!), 12);
   });
 
-  it("a stream: OpenRouter always sends usage in its last chunk", async () => {
+  it("a stream not asking for usage: nothing is injected or hidden, the caller sees what OpenRouter sends", async () => {
+    const { client, collector } = await clientFor("openrouter", {
+      format: "openrouter",
+      ...GROK_3,
+    });
+    const bare = new OpenAI({ baseURL: mocks!.bare.openaiBaseUrl, apiKey: "test", maxRetries: 0 });
+    const request = { model: "x-ai/grok-3", messages, stream: true } as const;
+    const expected = await collect(await bare.chat.completions.create(request));
+    const chunks = await collect(await client.chat.completions.create(request));
+    expect(chunks).toEqual(expected);
+    const usage = chunks.at(-1)?.usage as unknown as { cost: number };
+    expect(usage.cost).toBeGreaterThan(0);
+    expect(mocks!.instrumented.requests.at(-1)?.body).not.toHaveProperty("stream_options");
+    const [event] = await collector.recorded();
+    expect(event).toMatchObject({ priceSource: "provider", costUsd: usage.cost });
+  });
+
+  it("a stream asking for usage", async () => {
     const { client, collector } = await clientFor("openrouter", {
       format: "openrouter",
       ...GROK_3,
