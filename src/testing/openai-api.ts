@@ -111,7 +111,9 @@ function reportedCostFields(
 ): Record<string, unknown> {
   if (cost === undefined) return {};
   const usd = (inputTokens * cost.inputPerMillion + outputTokens * cost.outputPerMillion) / 1e6;
-  if (cost.format === "xai") return { cost_in_usd_ticks: Math.round(usd * 1e10) };
+  // xAI's usage also counts the live-search sources it used (none here).
+  if (cost.format === "xai")
+    return { num_sources_used: 0, cost_in_usd_ticks: Math.round(usd * 1e10) };
   return { cost: usd, is_byok: false, cost_details: { upstream_inference_cost: null } };
 }
 
