@@ -135,3 +135,21 @@ describe("prices template", () => {
     expect(JSON.parse(result.stdout).prices).toHaveLength(2);
   });
 });
+
+describe("more unpriced models than the list holds", () => {
+  it("says how many calls of the other models are left out of the list", async () => {
+    const many = createMemoryStore();
+    await many.append(
+      Array.from({ length: 12 }, (_, index) => ({
+        ...call(index, "acme", `acme-${index}`),
+        id: `0190a1b2-0000-7000-8000-0000000001${String(index).padStart(2, "0")}`,
+      })),
+    );
+    const { stdout } = await runInProcess(
+      ["usage", "show", "--db", "ledger.db", "--period", "all", "--tz", "UTC"],
+      { store: many, cwd, env: { NO_COLOR: "1" }, columns: 200 },
+    );
+    expect(stdout).toContain("* 12 calls have no cost");
+    expect(stdout).toContain("and 2 calls of other models");
+  });
+});

@@ -24,6 +24,11 @@ export function unpricedAdviceText(
         : `  ${where}: nobody prices this model. Start a price file and fill in its null prices: ${entry.command}`,
     );
   }
+  const listed = models.reduce((sum, entry) => sum + entry.requests, 0);
+  if (listed < unpricedRequests)
+    lines.push(
+      `  and ${calls(unpricedRequests - listed)} of other models (filter with --model to see them)`,
+    );
   return lines.join("\n");
 }
 
