@@ -62,6 +62,11 @@ const report = await seconds(() =>
   store.aggregate({ filter, groupBy: ["model"], timeZone: "UTC" }),
 );
 const drift = await seconds(() => loadProviderCostDrift(store, filter));
+// The same ledger asked about OpenAI only: no provider there reports costs, so only the rollup
+// breakdown by provider is read.
+const withoutReporting = await seconds(() =>
+  loadProviderCostDrift(store, { ...filter, provider: "openai" }),
+);
 const providerPriced = Math.round(TOTAL_EVENTS * PROVIDER_PRICED_SHARE);
 printTable(
   `usage show on SQLite, ${TOTAL_EVENTS.toLocaleString("en-US")} events over 30 days, ${providerPriced.toLocaleString("en-US")} provider-priced (load ${loadavg()[0]!.toFixed(1)}; median of 5)`,
@@ -71,6 +76,10 @@ printTable(
       part: "provider-cost drift (providerCostSums)",
       ms: Number((drift * 1000).toFixed(1)),
       "ledger events/s": Math.round(TOTAL_EVENTS / drift),
+    },
+    {
+      part: "provider-cost drift, --provider openai (none reports costs)",
+      ms: Number((withoutReporting * 1000).toFixed(1)),
     },
   ],
 );

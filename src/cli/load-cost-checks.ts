@@ -27,7 +27,10 @@ export async function loadCostChecks(
           book: priceBookFor(context, undefined),
           models: report.groupBy === "model" ? report.groups : undefined,
         }),
-    loadProviderCostDrift(store, query.filter),
+    loadProviderCostDrift(store, query.filter, {
+      presentProviders:
+        report.groupBy === "provider" ? report.groups.map((group) => group.key) : undefined,
+    }),
   ]);
   return { unpricedModels, providerCostDrift };
 }

@@ -120,7 +120,9 @@ export async function buildDashboardData(
           book: options.priceBook,
           models: model.groups,
         }),
-    loadProviderCostDrift(store, query.filter),
+    loadProviderCostDrift(store, query.filter, {
+      presentProviders: provider.groups.map((group) => group.key),
+    }),
     loadForecastPanel(store, {
       filter: query.filter,
       tenants: tenant.groups.map((group) => group.key),

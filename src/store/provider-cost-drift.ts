@@ -49,17 +49,25 @@ export interface ProviderCostDrift {
 
 /**
  * Sums the provider-priced events in `filter` of the providers that report costs, per model: in
- * the store's own query where it has one (SQLite, PostgreSQL), else over their events.
+ * the store's own query where it has one (SQLite, PostgreSQL), else over their events. Only the
+ * providers that have calls in `filter` are asked for: `presentProviders` when the caller has the
+ * provider breakdown already, else one aggregate by provider (from the rollups on SQLite). A
+ * ledger without xAI or OpenRouter calls then pays nothing more.
  */
 export async function loadProviderCostDrift(
   store: UsageStore,
   filter: UsageFilter,
-  thresholdPercent = DRIFT_THRESHOLD_PERCENT,
+  options: { presentProviders?: readonly string[]; thresholdPercent?: number } = {},
 ): Promise<ProviderCostDrift> {
-  const providers =
-    filter.provider === undefined
-      ? COST_REPORTING_PROVIDERS
-      : COST_REPORTING_PROVIDERS.filter((provider) => provider === filter.provider);
+  const thresholdPercent = options.thresholdPercent ?? DRIFT_THRESHOLD_PERCENT;
+  const present = new Set(
+    options.presentProviders ??
+      (await store.aggregate({ filter, groupBy: ["provider"], timeZone: "UTC" })).groupsBy.provider
+        ?.filter((group) => group.totalRequests > 0)
+        .map((group) => group.key),
+  );
+  const providers = COST_REPORTING_PROVIDERS.filter((provider) => present.has(provider));
+  if (providers.length === 0) return { thresholdPercent, models: [] };
   const sums =
     store.providerCostSums === undefined
       ? await scanProviderCosts(store, filter, providers)
