@@ -1,5 +1,6 @@
 // The dashboard's data for issue 19 items 2 and 5: provider-cost drift past the threshold, and
 // unpriced models told apart (reprice when the catalog prices them, a price file when nobody does).
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DashboardData } from "../../src/dashboard/build-dashboard-data.ts";
 import {
@@ -10,6 +11,7 @@ import { createPriceBook } from "../../src/pricing/price-book.ts";
 import { createMemoryStore } from "../../src/store/memory-store.ts";
 import type { UsageStore } from "../../src/store/usage-store.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
+import { chromiumInstalled, launchChromium } from "./chromium.ts";
 
 const NOW = Date.parse("2026-11-22T12:00:00Z");
 let sequence = 0;
@@ -116,5 +118,40 @@ describe("the dashboard's cost checks", () => {
     expect(data.unpricedModels).toEqual([]);
     expect(data.priceFileTemplate).toBeNull();
     expect(data.providerCostDrift.models.every((model) => !model.exceedsThreshold)).toBe(true);
+  });
+});
+
+describe.skipIf(!chromiumInstalled)("the page draws the cost checks", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("calls out the drifting model and tells the two unpriced cases apart, with no error", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(message.text());
+    });
+    await page.goto(`${server.url}?period=all`);
+    const drift = page.locator("#cost-drift");
+    await expect.poll(() => drift.isVisible()).toBe(true);
+    expect(await drift.locator("li").count()).toBe(1);
+    expect(await drift.locator('li[data-drift-model="xai/grok-3"]').innerText()).toContain(
+      "(+20.0%)",
+    );
+    const unpriced = page.locator("#unpriced");
+    expect(await unpriced.locator('li[data-fix="reprice"]').count()).toBe(2);
+    const unknown = unpriced.locator('li[data-fix="price-file"]');
+    expect(await unknown.innerText()).toContain(
+      "llmeter prices template acme-small --provider acme > prices.json",
+    );
+    expect(await unpriced.locator("pre").innerText()).toContain('"input": null');
+    expect(errors).toEqual([]);
+    await page.close();
   });
 });
