@@ -20,7 +20,7 @@ export function unpricedAdviceText(
     const where = `${entry.model} (${entry.providers.join(", ") || "unknown provider"}, ${calls(entry.requests)})`;
     lines.push(
       entry.fix === "reprice"
-        ? `  ${where}: priced by ${entry.priceEntryId} now, stored without a cost. Price them: ${entry.command}`
+        ? `  ${where}: priced by ${entry.priceEntryId} now, stored without a cost. Price ${entry.requests === 1 ? "it" : "them"}: ${entry.command}`
         : `  ${where}: nobody prices this model. Start a price file and fill in its null prices: ${entry.command}`,
     );
   }
