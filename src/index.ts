@@ -75,6 +75,7 @@ export {
   type PriceBook,
   type PriceBookOptions,
 } from "./pricing/price-book.ts";
+export { priceFileTemplate, type TemplateModel } from "./pricing/price-file-template.ts";
 export type {
   ContextTier,
   CostResult,
@@ -109,6 +110,12 @@ export {
 } from "./store/create-ledger.ts";
 export { createMemoryStore } from "./store/memory-store.ts";
 export { isPostgresUrl, type OpenStoreOptions, openStore } from "./store/open-store.ts";
+export {
+  DRIFT_THRESHOLD_PERCENT,
+  loadProviderCostDrift,
+  type ModelCostDrift,
+  type ProviderCostDrift,
+} from "./store/provider-cost-drift.ts";
 export { PERCENTILE_RELATIVE_ACCURACY } from "./store/rollup/latency-histogram.ts";
 export {
   exportSession,
@@ -121,9 +128,11 @@ export {
   type SqliteStore,
   type SqliteStoreOptions,
 } from "./store/sqlite/sqlite-store.ts";
+export { listUnpricedModels, type UnpricedModel } from "./store/unpriced-models.ts";
 export type {
   AggregateQuery,
   AggregateResult,
+  ProviderCostSum,
   RetentionPolicy,
   RetentionResult,
   SessionSummary,

@@ -1,6 +1,10 @@
 import { REPORT_SCHEMA_VERSION } from "../cli/build-usage-report.ts";
 import type { ResolvedQuery } from "../cli/usage-query.ts";
+import type { PriceBook } from "../pricing/price-book.ts";
+import { priceFileTemplate } from "../pricing/price-file-template.ts";
 import type { GroupBy, UsageGroup, UsageReport } from "../stats/usage-stats.ts";
+import { loadProviderCostDrift, type ProviderCostDrift } from "../store/provider-cost-drift.ts";
+import { listUnpricedModels, type UnpricedModel } from "../store/unpriced-models.ts";
 import type { AggregateResult, UsageStore } from "../store/usage-store.ts";
 import type { UsageEvent } from "../usage/usage-event.ts";
 import type { BudgetsPanel } from "./budgets-panel.ts";
@@ -40,13 +44,7 @@ export interface DashboardCall {
   userId?: string;
 }
 
-/** A model whose calls have no price, with how many calls that is and who serves it. */
-export interface UnpricedModel {
-  model: string;
-  /** The providers its unpriced calls went to (a price entry names one). */
-  providers: string[];
-  requests: number;
-}
+export type { UnpricedModel } from "../store/unpriced-models.ts";
 
 /** Everything the page draws, from one request: the response of `GET /api/dashboard`. */
 export interface DashboardData {
@@ -60,7 +58,15 @@ export interface DashboardData {
   calls: DashboardCall[] | null;
   /** True when more calls exist than `calls` holds. */
   callsTruncated: boolean;
+  /** Models with calls that have no cost, each with its fix: `reprice`, or a price file. */
   unpricedModels: UnpricedModel[];
+  /**
+   * A price file for the models nobody prices, its prices `null` so it fails validation until
+   * they are filled in (never a $0 placeholder); null when every unpriced model has a price now.
+   */
+  priceFileTemplate: ReturnType<typeof priceFileTemplate> | null;
+  /** Provider-reported costs against the catalog's estimates, per model (`usage show --json`'s). */
+  providerCostDrift: ProviderCostDrift;
   budgets: BudgetsPanel;
   /** Month-end forecasts, overall and for the top tenants of the tenant breakdown. */
   forecasts: ForecastPanel;
@@ -72,7 +78,13 @@ const CALL_LIMIT = 500;
 export async function buildDashboardData(
   store: UsageStore,
   query: ResolvedQuery,
-  options: { now: number; stackBy: StackBy; budgets: () => Promise<BudgetsPanel> },
+  options: {
+    now: number;
+    stackBy: StackBy;
+    budgets: () => Promise<BudgetsPanel>;
+    /** Tells a model the catalog or price file prices (reprice) from one nobody does. */
+    priceBook: Pick<PriceBook, "findEntry">;
+  },
 ): Promise<DashboardData> {
   // Totals, the three breakdowns and (when the period fixes it) the timeline's buckets in one
   // pass, which the ledger's rollups can answer.
@@ -99,8 +111,18 @@ export async function buildDashboardData(
     stackBy: options.stackBy,
     known,
   });
-  const [unpricedModels, forecasts] = await Promise.all([
-    listUnpricedModels(store, query, model.groups),
+  const [unpricedModels, providerCostDrift, forecasts] = await Promise.all([
+    report.totals.unpricedRequests === 0
+      ? []
+      : listUnpricedModels(store, {
+          filter: query.filter,
+          timeZone: query.timeZone,
+          book: options.priceBook,
+          models: model.groups,
+        }),
+    loadProviderCostDrift(store, query.filter, {
+      presentProviders: provider.groups.map((group) => group.key),
+    }),
     loadForecastPanel(store, {
       filter: query.filter,
       tenants: tenant.groups.map((group) => group.key),
@@ -117,32 +139,19 @@ export async function buildDashboardData(
     calls: calls?.calls ?? null,
     callsTruncated: calls?.truncated ?? false,
     unpricedModels,
+    priceFileTemplate: templateFor(unpricedModels),
+    providerCostDrift,
     budgets,
     forecasts,
   };
 }
 
-const UNPRICED_LIMIT = 10;
-
-/** The models with unpriced calls, and their providers (one small rollup query per model). */
-async function listUnpricedModels(
-  store: UsageStore,
-  query: ResolvedQuery,
-  models: readonly UsageGroup[],
-): Promise<UnpricedModel[]> {
-  const unpriced = models.filter((group) => group.unpricedRequests > 0).slice(0, UNPRICED_LIMIT);
-  return Promise.all(
-    unpriced.map(async (group) => {
-      const result = await store.aggregate({
-        filter: { ...query.filter, model: group.key },
-        groupBy: ["provider"],
-        timeZone: query.timeZone,
-      });
-      const providers = (result.groupsBy.provider ?? [])
-        .filter((provider) => provider.unpricedRequests > 0)
-        .map((provider) => provider.key);
-      return { model: group.key, providers, requests: group.unpricedRequests };
-    }),
+/** The price file to start for the unpriced models nobody prices, or null when there are none. */
+function templateFor(models: readonly UnpricedModel[]): DashboardData["priceFileTemplate"] {
+  const unknown = models.filter((entry) => entry.fix === "price-file");
+  if (unknown.length === 0) return null;
+  return priceFileTemplate(
+    unknown.map((entry) => ({ model: entry.model, provider: entry.providers[0] })),
   );
 }
 

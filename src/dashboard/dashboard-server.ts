@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { buildUsageReport } from "../cli/build-usage-report.ts";
+import { getDefaultPriceBook, type PriceBook } from "../pricing/price-book.ts";
 import { localTimeZone } from "../stats/time-buckets.ts";
 import { GROUP_BY_VALUES, type GroupBy } from "../stats/usage-stats.ts";
 import type { UsageStore } from "../store/usage-store.ts";
@@ -34,6 +35,12 @@ export interface DashboardServerOptions {
   refreshIntervalMs?: number;
   /** Lists budgets with their state for the budgets panel; without it the panel is empty. */
   budgets?: BudgetsSource;
+  /**
+   * The prices the ledger's unpriced models are checked against (a model it prices needs
+   * `llmeter reprice`, one it does not needs a price file). Default: the bundled catalog; `llmeter
+   * serve` passes the one with the user's price file.
+   */
+  priceBook?: Pick<PriceBook, "findEntry">;
   /** The clock (tests). Default `Date.now`. */
   now?: () => number;
   /**
@@ -124,6 +131,11 @@ export function createDashboardHandler(
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const host = options.host ?? "127.0.0.1";
   const token = options.token === "" ? undefined : options.token;
+  // Built on the first page that has unpriced calls to check, not at start.
+  const priceBook: Pick<PriceBook, "findEntry"> = {
+    findEntry: (model, provider) =>
+      (options.priceBook ?? getDefaultPriceBook()).findEntry(model, provider),
+  };
   if (!isLoopbackHost(host) && token === undefined)
     throw new Error(
       `The dashboard would be reachable from other machines on host "${host}" without an access token. Pass --token <secret> (or set LLMETER_DASHBOARD_TOKEN), or bind to 127.0.0.1.`,
@@ -234,6 +246,7 @@ export function createDashboardHandler(
         now: now(),
         stackBy,
         budgets: () => loadBudgetsPanel(options.budgets),
+        priceBook,
       });
     } catch (error) {
       // Without inlined data the page asks /api/dashboard itself, which shows what is wrong.
@@ -259,6 +272,7 @@ export function createDashboardHandler(
           now: now(),
           stackBy,
           budgets: () => loadBudgetsPanel(options.budgets),
+          priceBook,
         });
         sendJson(response, 200, data);
         return;

@@ -25,7 +25,7 @@ export const readOpenAICall: WireCallReader = (request, provider, injectStreamUs
   if (operation === undefined) return undefined;
   const body = bodyObject(request.body) as OpenAIRequestBody & Record<string, unknown>;
   const streaming = body.stream === true;
-  const inject = injectStreamUsage && shouldInjectStreamUsage(operation, body);
+  const inject = injectStreamUsage && shouldInjectStreamUsage(operation, body, provider);
   const info: TrackInfo = {
     provider,
     model:

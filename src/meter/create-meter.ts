@@ -68,6 +68,7 @@ import type {
   MeterBudgetsView,
   MeterHealth,
   MeterSession,
+  PricedCost,
   RecordInput,
   SessionOptions,
   ShutdownResult,
@@ -756,6 +757,7 @@ class RecordingMeter implements Meter {
   private price(event: UsageEvent): void {
     if (event.costUsd !== undefined) {
       event.priceSource ??= "manual";
+      if (event.priceSource === "provider") this.estimateBeside(event);
       return;
     }
     if (event.cached === true && !event.inputTokens && !event.outputTokens) {
@@ -765,12 +767,7 @@ class RecordingMeter implements Meter {
       return;
     }
     if (this.pricing === undefined) return;
-    let priced: ReturnType<EventPricer["priceEvent"]> = null;
-    try {
-      priced = this.pricing.priceEvent(event);
-    } catch (error) {
-      this.diagnostics.once("pricing-failed", "error", "pricing an event failed", error);
-    }
+    let priced = this.catalogPrice(event);
     if (priced !== null && !isPlausibleCost(priced.costUsd)) {
       // A price that multiplies out beyond any real bill (Infinity, NaN, over the bound) would
       // poison every total it is added to: the call stays unpriced instead.
@@ -791,6 +788,24 @@ class RecordingMeter implements Meter {
     event.priceSource = priced.source;
     if (priced.entryId !== undefined) event.priceEntryId = priced.entryId;
     if (priced.catalogVersion !== undefined) event.catalogVersion = priced.catalogVersion;
+  }
+
+  // The provider said what it billed; the catalog's price is kept beside it to show drift. An
+  // estimate that does not multiply out to a plausible cost is left out rather than kept.
+  private estimateBeside(event: UsageEvent): void {
+    if (this.pricing === undefined) return;
+    const estimate = this.catalogPrice(event);
+    if (estimate !== null && isPlausibleCost(estimate.costUsd))
+      event.estimatedCostUsd = estimate.costUsd;
+  }
+
+  private catalogPrice(event: UsageEvent): PricedCost | null {
+    try {
+      return this.pricing === undefined ? null : this.pricing.priceEvent(event);
+    } catch (error) {
+      this.diagnostics.once("pricing-failed", "error", "pricing an event failed", error);
+      return null;
+    }
   }
 }
 

@@ -97,6 +97,8 @@ export function eventAttributes(event: UsageEvent, options: AttributeOptions): A
     attributes[GEN_AI_COST.currency] = "USD";
     if (event.priceSource !== undefined) attributes[GEN_AI_COST.source] = event.priceSource;
   }
+  if (event.estimatedCostUsd !== undefined)
+    attributes[LLMETER.estimatedCostUsd] = event.estimatedCostUsd;
   if (event.priceEntryId !== undefined) attributes[LLMETER.priceEntryId] = event.priceEntryId;
   if (event.catalogVersion !== undefined) attributes[LLMETER.catalogVersion] = event.catalogVersion;
   if (event.tenantId !== undefined) attributes[LLMETER.tenantId] = event.tenantId;

@@ -84,6 +84,8 @@ export const LLMETER = {
   chunks: "llmeter.chunks",
   priceEntryId: "llmeter.price.entry_id",
   catalogVersion: "llmeter.price.catalog_version",
+  /** The catalog's price of a call whose cost the provider reported (`gen_ai.usage.cost.source` = provider). */
+  estimatedCostUsd: "llmeter.price.estimated_cost_usd",
   errorMessage: "llmeter.error.message",
   /** Prefix of the user's free attributes: `llmeter.attributes.feature`. */
   attributesPrefix: "llmeter.attributes.",

@@ -22,6 +22,20 @@ export interface SessionSummary extends UsageTotals {
   lastActivityAt: string;
 }
 
+/** One provider and model's provider-reported costs; money in whole nano-dollars. */
+export interface ProviderCostSum {
+  provider: string;
+  model: string;
+  /** Calls with a provider cost and a catalog estimate. */
+  requests: number;
+  /** Calls with a provider cost and no estimate. */
+  withoutEstimate: number;
+  /** The provider costs of the `requests` calls. */
+  billedNano: number;
+  /** Their estimates. */
+  estimateNano: number;
+}
+
 /**
  * Where usage events are kept. Implementations: in memory (tests, short scripts), SQLite (the
  * default ledger), PostgreSQL (shared deployments). Every method may be called concurrently.
@@ -57,6 +71,12 @@ export interface UsageStore {
    * Used by `llmeter reprice`.
    */
   updateCosts?(events: readonly UsageEvent[]): Promise<number>;
+  /**
+   * Sums of the provider-reported costs (`priceSource: "provider"`) in `filter` of `providers`,
+   * per provider and model, computed where the events are (store/provider-cost-drift.ts). Optional:
+   * without it the drift is summed from `events()`.
+   */
+  providerCostSums?(filter: UsageFilter, providers: readonly string[]): Promise<ProviderCostSum[]>;
   close(): Promise<void>;
 }
 

@@ -7,6 +7,7 @@ export {
   type MockFailureKind,
   MockProviderOptionError,
   type MockProviderOptions,
+  type MockReportedCost,
 } from "./mock-provider-options.ts";
 export {
   MOCK_FAIL_HEADER,

@@ -71,11 +71,29 @@ export interface MockProviderOptions {
    */
   deployments?: Record<string, string>;
   /**
+   * OpenAI-compatible routes: also report what the call cost, in the field a provider uses for
+   * it, priced at the given USD per million tokens. Off by default (OpenAI reports no cost).
+   */
+  reportedCost?: MockReportedCost | undefined;
+  /**
    * How the delays above are waited out; default a real timer. A test that runs its meter on a
    * virtual clock passes one that advances that clock instead, so "slow" costs no real time and
    * the measured latency is exactly the delay.
    */
   wait?: MockWait;
+}
+
+/**
+ * A cost in a provider's own usage field: xAI's `usage.cost_in_usd_ticks` (1 tick = 10⁻¹⁰ USD,
+ * https://docs.x.ai/developers/cost-tracking) or OpenRouter's `usage.cost` in USD, which it
+ * always sends, streamed or not (https://openrouter.ai/docs/use-cases/usage-accounting).
+ */
+export interface MockReportedCost {
+  format: "xai" | "openrouter";
+  /** USD per million prompt tokens. */
+  inputPerMillion: number;
+  /** USD per million completion tokens (reasoning included). */
+  outputPerMillion: number;
 }
 
 /** Waits `ms` (or until `signal` aborts, rejecting). */
@@ -94,6 +112,7 @@ export interface ResolvedMockProviderOptions {
   cachedShare: number;
   failure: { status: MockFailureKind; remaining: number } | undefined;
   deployments: Record<string, string>;
+  reportedCost: MockReportedCost | undefined;
   wait: MockWait;
 }
 
@@ -110,6 +129,7 @@ export const DEFAULT_MOCK_PROVIDER_OPTIONS: ResolvedMockProviderOptions = {
   cachedShare: 0,
   failure: undefined,
   deployments: {},
+  reportedCost: undefined,
   wait: (ms, signal) => sleep(ms, undefined, { signal }),
 };
 
@@ -157,6 +177,7 @@ export function resolveMockProviderOptions(
   }
   if ("failure" in changes) next.failure = resolveFailure(changes.failure);
   if (changes.deployments !== undefined) next.deployments = resolveDeployments(changes.deployments);
+  if ("reportedCost" in changes) next.reportedCost = resolveReportedCost(changes.reportedCost);
   if (changes.wait !== undefined) {
     if (typeof changes.wait !== "function")
       throw invalid("wait", changes.wait, "a function (ms, signal) => Promise<void>");
@@ -185,6 +206,27 @@ function resolveFailure(failure: MockFailure | undefined): ResolvedMockProviderO
     throw invalid("failure.times", times, "a whole number of requests >= 1, or Infinity");
   }
   return { status: failure.status, remaining: times };
+}
+
+function resolveReportedCost(cost: MockReportedCost | undefined): MockReportedCost | undefined {
+  if (cost === undefined || cost === null) return undefined;
+  if (typeof cost !== "object" || (cost.format !== "xai" && cost.format !== "openrouter")) {
+    throw invalid("reportedCost.format", cost?.format, '"xai" or "openrouter"');
+  }
+  for (const field of ["inputPerMillion", "outputPerMillion"] as const) {
+    const value = cost[field];
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0)
+      throw invalid(
+        `reportedCost.${field}`,
+        value,
+        "a price in USD per million tokens >= 0, such as 3",
+      );
+  }
+  return {
+    format: cost.format,
+    inputPerMillion: cost.inputPerMillion,
+    outputPerMillion: cost.outputPerMillion,
+  };
 }
 
 function resolveDeployments(deployments: unknown): Record<string, string> {

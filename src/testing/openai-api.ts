@@ -8,6 +8,7 @@
  */
 
 import { embeddingFor, embeddingToBase64 } from "./deterministic-embedding.ts";
+import type { MockReportedCost } from "./mock-provider-options.ts";
 import {
   type JsonReply,
   type MockProviderApi,
@@ -99,6 +100,23 @@ function requestedModel(context: MockRequestContext): string {
   return requiredModel(context.body);
 }
 
+/**
+ * The provider's cost field for `reportedCost`: xAI's integer ticks, OpenRouter's USD with
+ * `is_byok` and `cost_details` as its usage accounting shows them (a credits call: no upstream cost).
+ */
+function reportedCostFields(
+  cost: MockReportedCost | undefined,
+  inputTokens: number,
+  outputTokens: number,
+): Record<string, unknown> {
+  if (cost === undefined) return {};
+  const usd = (inputTokens * cost.inputPerMillion + outputTokens * cost.outputPerMillion) / 1e6;
+  // xAI's usage also counts the live-search sources it used (none here).
+  if (cost.format === "xai")
+    return { num_sources_used: 0, cost_in_usd_ticks: Math.round(usd * 1e10) };
+  return { cost: usd, is_byok: false, cost_details: { upstream_inference_cost: null } };
+}
+
 function openaiHeaders(context: MockRequestContext): Record<string, string> {
   return {
     "x-request-id": context.nextId("req_"),
@@ -157,6 +175,7 @@ function handleChatCompletions(context: MockRequestContext): MockReply {
       rejected_prediction_tokens: 0,
     },
   };
+  Object.assign(usage, reportedCostFields(options.reportedCost, promptTokens, completionTokens));
   const finishReason = plan.truncated ? "length" : "stop";
   const common = {
     id: context.nextId("chatcmpl-"),
@@ -193,7 +212,9 @@ function handleChatCompletions(context: MockRequestContext): MockReply {
     };
   }
   const streamOptions = body.stream_options as Record<string, unknown> | undefined | null;
-  const includeUsage = streamOptions?.include_usage === true;
+  // OpenRouter always ends a stream with its usage; the option is deprecated there.
+  const includeUsage =
+    streamOptions?.include_usage === true || options.reportedCost?.format === "openrouter";
   // With include_usage every chunk carries `"usage": null`, and one extra chunk carries the usage.
   const chunk = (choice: Record<string, unknown>): SseEvent => ({
     data: JSON.stringify({
@@ -280,6 +301,7 @@ function handleResponses(context: MockRequestContext): MockReply {
     output_tokens: outputTokens,
     output_tokens_details: { reasoning_tokens: plan.reasoningTokens },
     total_tokens: promptTokens + outputTokens,
+    ...reportedCostFields(options.reportedCost, promptTokens, outputTokens),
   };
   const finalStatus = plan.truncated ? "incomplete" : "completed";
   const responseId = context.nextId("resp_");

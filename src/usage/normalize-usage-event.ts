@@ -34,7 +34,7 @@ export const MAX_COST_USD = 1e6;
 const MAX_MEASURE = 1e12;
 
 function measureBound(field: string): number {
-  return field === "costUsd" ? MAX_COST_USD : MAX_MEASURE;
+  return field === "costUsd" || field === "estimatedCostUsd" ? MAX_COST_USD : MAX_MEASURE;
 }
 
 /** Whether a cost in USD is finite, non-negative and within `MAX_COST_USD`. */

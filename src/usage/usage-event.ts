@@ -110,6 +110,12 @@ export interface UsageEvent {
   costBreakdown?: CostBreakdown;
   /** Where the cost came from. */
   priceSource?: PriceSource;
+  /**
+   * What the price catalog would have charged, kept beside a cost the provider reported
+   * (`priceSource: "provider"`), so the two can be compared (drift). Absent otherwise, and when
+   * the catalog has no price for the model.
+   */
+  estimatedCostUsd?: number;
   /** The price entry that matched, and the catalog version it came from. */
   priceEntryId?: string;
   catalogVersion?: string;
@@ -227,6 +233,7 @@ export const MEASURE_FIELDS = [
   "latencyMs",
   "timeToFirstTokenMs",
   "costUsd",
+  "estimatedCostUsd",
   "requestTemperature",
   "requestTopP",
 ] as const satisfies readonly (keyof UsageEvent)[];

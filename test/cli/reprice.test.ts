@@ -61,6 +61,8 @@ const protectedLines = [
     outputTokens: 100,
     costUsd: 0.5,
     priceSource: "provider",
+    // The catalog's estimate kept beside it: reprice leaves it as it is too.
+    estimatedCostUsd: 0.45,
   },
   {
     id: "evt-manual",

@@ -84,7 +84,7 @@ describe.each([
     const anthropicRequests = sum(buckets.map((bucket) => bucket.stacks.anthropic?.requests ?? 0));
     expect(anthropicRequests).toBe(events.filter((event) => event.provider === "anthropic").length);
 
-    // The unpriced model is named with its provider, so the page can show a price entry for it.
+    // The unpriced model is named with its provider, and nobody prices it: a price file to fill in.
     expect(data.unpricedModels).toEqual([
       {
         model: "mistral-homegrown",
@@ -92,7 +92,13 @@ describe.each([
         requests: events.filter(
           (event) => event.model === "mistral-homegrown" && event.costUsd === undefined,
         ).length,
+        fix: "price-file",
+        priceEntryId: null,
+        command: "llmeter prices template mistral-homegrown --provider mistral > prices.json",
       },
+    ]);
+    expect(data.priceFileTemplate?.prices).toMatchObject([
+      { provider: "mistral", model: "mistral-homegrown", prices: { input: null, output: null } },
     ]);
     expect(data.budgets).toMatchObject({ available: false, budgets: [] });
     expect(data.calls).toBeNull();

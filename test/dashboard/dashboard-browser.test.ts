@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type DashboardServer,
@@ -11,7 +11,7 @@ import {
 } from "../../src/dashboard/dashboard-server.ts";
 import type { UsageReport } from "../../src/stats/usage-stats.ts";
 import { createSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { requireService } from "../services/require-service.ts";
+import { chromiumInstalled, launchChromium } from "./chromium.ts";
 import { seedEvents } from "./seed-events.ts";
 
 /** The page's globals, typed just enough for the code evaluated in Chromium (no DOM lib here). */
@@ -33,18 +33,11 @@ declare const document: {
  * End to end: the real page in Debian's headless Chromium (installed by .ci/setup/chromium.sh;
  * set LLMETER_TEST_CHROMIUM to use another binary) against a SQLite ledger seeded with known events.
  */
-const CHROMIUM = process.env.LLMETER_TEST_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = join(process.cwd(), "test-artifacts", "dashboard");
 const NOW = Date.parse("2026-11-22T12:00:00Z");
 const DAY_MS = 86_400_000;
 const TIME_ZONE = "Europe/Paris";
 const execFileAsync = promisify(execFile);
-
-const chromiumInstalled = requireService({
-  service: "Chromium",
-  missing: existsSync(CHROMIUM) ? undefined : `no file at ${CHROMIUM}`,
-  install: "sudo bash .ci/setup/chromium.sh (Debian's chromium), or set LLMETER_TEST_CHROMIUM",
-});
 
 let directory: string;
 let ledger: string;
@@ -151,19 +144,7 @@ describe.skipIf(!chromiumInstalled)("the dashboard in a real browser", () => {
       now: () => NOW,
       refreshIntervalMs: 300,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   });
 
@@ -199,6 +180,11 @@ describe.skipIf(!chromiumInstalled)("the dashboard in a real browser", () => {
       for (const chart of CHARTS)
         expect(await paintedPixels(page, chart), chart).toBeGreaterThan(500);
       await expect.poll(() => page.locator("#unpriced").innerText()).toContain("mistral-homegrown");
+      // A price file to fill in, never a $0 placeholder that would record calls at $0.
+      const unpriced = await page.locator("#unpriced").innerText();
+      expect(unpriced).toContain("llmeter prices template mistral-homegrown --provider mistral");
+      expect(unpriced).toContain('"input": null');
+      expect(unpriced).not.toMatch(/"(input|output)": 0/);
       expect(await page.locator("#budgets").innerText()).toMatch(/No budgets/);
       // The forecast panel: the overall month end first, then the tenants, each with its range.
       const overall = page.locator('#forecast tr[data-scope="all"]');

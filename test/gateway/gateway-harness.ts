@@ -58,6 +58,8 @@ export async function startGatewayRig(
       gemini: { baseUrl: upstream.geminiBaseUrl },
       azure: { baseUrl: upstream.url },
       groq: { baseUrl: upstream.openaiBaseUrl },
+      xai: { baseUrl: upstream.openaiBaseUrl },
+      openrouter: { baseUrl: upstream.openaiBaseUrl },
       ...gatewayOptions.providers,
     },
   });

@@ -120,3 +120,45 @@ describe("the meter's default pricing", () => {
     );
   });
 });
+
+describe("a provider-reported cost", () => {
+  const call = { provider: "xai", model: "grok-3", inputTokens: 1_000, outputTokens: 100 };
+
+  it("is kept as the cost, with the catalog's price beside it as estimatedCostUsd", async () => {
+    const { meter, events } = meterWith();
+    meter.recordLlm({ ...call, costUsd: 0.005, priceSource: "provider" });
+    await meter.flush();
+    // grok-3 at $3 / $15 per million tokens: $0.003 + $0.0015.
+    expect(events[0]).toMatchObject({
+      costUsd: 0.005,
+      priceSource: "provider",
+      estimatedCostUsd: 0.0045,
+    });
+    expect(events[0]?.costBreakdown).toBeUndefined();
+  });
+
+  it("has no estimate when the catalog has no price, and stays the cost of record", async () => {
+    const { meter, events } = meterWith();
+    meter.recordLlm({
+      ...call,
+      model: "grok-nobody-prices",
+      costUsd: 0.005,
+      priceSource: "provider",
+    });
+    await meter.flush();
+    expect(events[0]).toMatchObject({ costUsd: 0.005, priceSource: "provider" });
+    expect(events[0]).not.toHaveProperty("estimatedCostUsd");
+  });
+
+  it("is not estimated when the caller set the cost (manual) or pricing is off", async () => {
+    const manual = meterWith();
+    manual.meter.recordLlm({ ...call, costUsd: 0.005 });
+    await manual.meter.flush();
+    expect(manual.events[0]).toMatchObject({ priceSource: "manual" });
+    expect(manual.events[0]).not.toHaveProperty("estimatedCostUsd");
+    const off = meterWith({ pricing: false });
+    off.meter.recordLlm({ ...call, costUsd: 0.005, priceSource: "provider" });
+    await off.meter.flush();
+    expect(off.events[0]).not.toHaveProperty("estimatedCostUsd");
+  });
+});

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { aggregateEvents, matchesFilter } from "../../src/stats/aggregate-events.ts";
 import type { GroupBy, UsageFilter } from "../../src/stats/usage-stats.ts";
+import { loadProviderCostDrift } from "../../src/store/provider-cost-drift.ts";
 import type { AggregateResult, UsageStore } from "../../src/store/usage-store.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
 import { sampleEvents } from "./sample-events.ts";
@@ -308,6 +309,70 @@ export function describeUsageStoreContract(
         ["2026-03-09", 3],
         ["2026-03-10", 1],
         ["2026-04-01", 1],
+      ]);
+    });
+
+    it("sums provider-reported costs and their estimates per model, only where the provider billed", async () => {
+      const call = (index: number, fields: Partial<UsageEvent>): UsageEvent => ({
+        id: `0190a1b2-0000-7000-8000-${String(900 + index).padStart(12, "0")}`,
+        timestamp: `2026-05-0${1 + (index % 5)}T10:00:00.000Z`,
+        kind: "llm",
+        operation: "chat",
+        provider: "xai",
+        model: "grok-3",
+        success: true,
+        inputTokens: 1000,
+        outputTokens: 100,
+        ...fields,
+      });
+      await store.append([
+        call(1, { costUsd: 0.0054, priceSource: "provider", estimatedCostUsd: 0.0045 }),
+        call(2, { costUsd: 0.0000054321, priceSource: "provider", estimatedCostUsd: 0.0000045 }),
+        // No estimate (the catalog had no price): counted apart, not compared.
+        call(3, { costUsd: 0.002, priceSource: "provider" }),
+        // Priced by the catalog, or by another provider: not the providers' bills compared here.
+        call(4, { costUsd: 0.0045, priceSource: "catalog" }),
+        call(5, { provider: "openai", costUsd: 1, priceSource: "provider", estimatedCostUsd: 2 }),
+        call(6, {
+          provider: "openrouter",
+          model: "x-ai/grok-3",
+          costUsd: 0.00454,
+          priceSource: "provider",
+          estimatedCostUsd: 0.0045,
+        }),
+        // Outside the filter below.
+        call(7, {
+          timestamp: "2026-06-01T10:00:00.000Z",
+          costUsd: 5,
+          priceSource: "provider",
+          estimatedCostUsd: 1,
+        }),
+      ]);
+      const drift = await loadProviderCostDrift(store, {
+        sinceMs: Date.parse("2026-05-01T00:00:00.000Z"),
+        untilMs: Date.parse("2026-06-01T00:00:00.000Z"),
+      });
+      expect(drift.models).toEqual([
+        {
+          provider: "xai",
+          model: "grok-3",
+          requests: 2,
+          withoutEstimate: 1,
+          providerCostUsd: 0.005405432,
+          estimatedCostUsd: 0.0045045,
+          driftPercent: ((5_405_432 - 4_504_500) / 4_504_500) * 100,
+          exceedsThreshold: true,
+        },
+        {
+          provider: "openrouter",
+          model: "x-ai/grok-3",
+          requests: 1,
+          withoutEstimate: 0,
+          providerCostUsd: 0.00454,
+          estimatedCostUsd: 0.0045,
+          driftPercent: ((4_540_000 - 4_500_000) / 4_500_000) * 100,
+          exceedsThreshold: false,
+        },
       ]);
     });
 

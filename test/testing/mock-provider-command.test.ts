@@ -96,7 +96,25 @@ describe("llmeter mock-provider", () => {
     expect(model).toBe("gpt-4o-2024-11-20");
   });
 
+  it("reports each call's cost as xAI does with --report-cost xai:3:15", async () => {
+    let usage:
+      | { prompt_tokens: number; completion_tokens: number; cost_in_usd_ticks: number }
+      | undefined;
+    await run(["--port", "0", "--report-cost", "xai:3:15"], async (running) => {
+      const response = await fetch(`${running.openaiBaseUrl}/chat/completions`, {
+        method: "POST",
+        body: JSON.stringify({ model: "grok-3", messages: [{ role: "user", content: "x" }] }),
+      });
+      usage = ((await response.json()) as { usage: typeof usage }).usage;
+    });
+    expect(usage?.cost_in_usd_ticks).toBe(
+      Math.round(((usage!.prompt_tokens * 3 + usage!.completion_tokens * 15) / 1e6) * 1e10),
+    );
+  });
+
   it.each([
+    [["--report-cost", "xai:3"], /--report-cost.*xai\|openrouter/],
+    [["--report-cost", "openai:3:15"], /--report-cost.*xai\|openrouter/],
     [["--deployment", "nomodel"], /--deployment.*name=model/],
     [["--latency", "-5"], /--latency.*-5.*milliseconds/],
     [["--cached-share", "2"], /--cached-share.*share from 0 to 1/],

@@ -4,6 +4,7 @@ import {
   type MockFailureKind,
   MockProviderOptionError,
   type MockProviderOptions,
+  type MockReportedCost,
   parseMockFailureKind,
 } from "../../testing/mock-provider-options.ts";
 import { type MockProvider, startMockProvider } from "../../testing/start-mock-provider.ts";
@@ -33,6 +34,7 @@ interface MockProviderFlags {
   fail?: MockFailureKind;
   failTimes?: number;
   deployment?: Record<string, string>;
+  reportCost?: MockReportedCost;
   json?: boolean;
 }
 
@@ -82,6 +84,11 @@ export function registerMockProviderCommand(
       "Azure OpenAI: the model a deployment reports (repeatable)",
       deploymentMapping,
     )
+    .option(
+      "--report-cost <format:input:output>",
+      'OpenAI routes report each call\'s cost as xAI or OpenRouter do, at USD per million tokens (e.g. "xai:3:15")',
+      reportedCost,
+    )
     .option("--json", "print the URLs as one JSON line")
     .addHelpText(
       "after",
@@ -123,6 +130,7 @@ function optionsFromFlags(flags: MockProviderFlags): MockProviderOptions {
   if (flags.reasoningTokens !== undefined) options.reasoningTokens = flags.reasoningTokens;
   if (flags.cachedShare !== undefined) options.cachedShare = flags.cachedShare;
   if (flags.deployment !== undefined) options.deployments = flags.deployment;
+  if (flags.reportCost !== undefined) options.reportedCost = flags.reportCost;
   if (flags.fail !== undefined)
     options.failure = { status: flags.fail, times: flags.failTimes ?? 1 };
   return options;
@@ -173,6 +181,28 @@ function waitForSignal(): Promise<void> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+}
+
+/** `xai:3:15` or `openrouter:0.15:0.6`: whose cost field, and the USD prices per million tokens. */
+function reportedCost(value: string): MockReportedCost {
+  const [format, input, output, ...rest] = value.split(":");
+  const inputPerMillion = Number(input);
+  const outputPerMillion = Number(output);
+  if (
+    (format !== "xai" && format !== "openrouter") ||
+    rest.length > 0 ||
+    input === undefined ||
+    output === undefined ||
+    input.trim() === "" ||
+    output.trim() === "" ||
+    !(inputPerMillion >= 0 && Number.isFinite(inputPerMillion)) ||
+    !(outputPerMillion >= 0 && Number.isFinite(outputPerMillion))
+  ) {
+    throw new InvalidArgumentError(
+      'expected <xai|openrouter>:<input USD per 1M tokens>:<output USD per 1M tokens>, such as "xai:3:15".',
+    );
+  }
+  return { format, inputPerMillion, outputPerMillion };
 }
 
 function portNumber(value: string): number {

@@ -5,6 +5,7 @@ import { pricesAt } from "../../pricing/calculate-cost.ts";
 import { loadCustomPriceFile } from "../../pricing/custom-prices.ts";
 import { fetchedPriceBookOptions } from "../../pricing/fetched-catalog.ts";
 import { createPriceBook, type PriceBook } from "../../pricing/price-book.ts";
+import { priceFileTemplate } from "../../pricing/price-file-template.ts";
 import { type PriceEntry, UNIT_PRICE_KEYS, type UnitPrices } from "../../pricing/types.ts";
 import type { CliContext } from "../cli-context.ts";
 import { writeOut } from "../cli-context.ts";
@@ -172,6 +173,26 @@ export function registerPricesCommand(
         lines.push(`regional endpoints (Bedrock, Vertex): ${entry.regionalMultiplier}× global`);
       if (entry.notes !== undefined) lines.push(`note: ${entry.notes}`);
       await writeOut(context.stdout, `${lines.join("\n")}\n`);
+    });
+
+  prices
+    .command("template <models...>")
+    .description(
+      "print a price file to fill in for models nobody prices (its null prices fail validation until you do)",
+    )
+    .option("--provider <name>", "the provider the calls go through (openai, azure, ...)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  llmeter prices template acme-large --provider acme > prices.json\n  llmeter prices template model-a model-b --provider vllm",
+    )
+    .action(async (models: string[], flags: { provider?: string }) => {
+      const template = priceFileTemplate(
+        models.map((model) => ({ model, provider: flags.provider })),
+      );
+      await writeOut(context.stdout, toJsonText(template));
+      context.stderr.write(
+        'Fill in every null price (USD per million tokens), "source" and "checkedAt", then point the prices setting (LLMETER_PRICES) at the file. See docs/pricing.md.\n',
+      );
     });
 
   prices

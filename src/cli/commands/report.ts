@@ -6,6 +6,7 @@ import type { CliContext } from "../cli-context.ts";
 import { writeOut } from "../cli-context.ts";
 import { formatPeriodTable } from "../format/period-table-text.ts";
 import { layoutFor, toJsonText } from "../format/text-layout.ts";
+import { loadCostChecks } from "../load-cost-checks.ts";
 import { withLedger } from "../open-ledger.ts";
 import { addQueryOptions, type QueryFlags, resolveQuery } from "../usage-query.ts";
 
@@ -34,7 +35,9 @@ export function registerReportCommand(program: Command, context: CliContext): vo
           const query = await resolveQuery(flags, context, store);
           const result = await buildUsageReport(store, query, groupBy);
           if (flags.json === true) {
-            await writeOut(context.stdout, toJsonText(result));
+            // The same shape as usage show --json.
+            const checks = await loadCostChecks(store, query, result, context);
+            await writeOut(context.stdout, toJsonText({ ...result, ...checks }));
             return;
           }
           const models = await modelsByGroup(store, result, query.filter);

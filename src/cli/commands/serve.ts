@@ -5,6 +5,7 @@ import { redactLocation } from "../format/redact-setting.ts";
 import { withLedger } from "../open-ledger.ts";
 import { openLedgerStore } from "../open-ledger-store.ts";
 import { addLedgerOption, resolveTimeZone } from "../usage-query.ts";
+import { priceBookFor } from "./prices.ts";
 
 interface ServeFlags {
   db?: string;
@@ -92,6 +93,8 @@ export function registerServeCommand(
         try {
           server = await startDashboardServer({
             store,
+            // The user's price file too: a model it prices needs reprice, not a template.
+            priceBook: priceBookFor(context, undefined),
             host: flags.host,
             port,
             timeZone,

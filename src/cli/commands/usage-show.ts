@@ -5,6 +5,7 @@ import { type CliContext, writeOut } from "../cli-context.ts";
 import { CliUsageError } from "../cli-errors.ts";
 import { layoutFor, toJsonText } from "../format/text-layout.ts";
 import { formatUsageReport } from "../format/usage-report-text.ts";
+import { loadCostChecks } from "../load-cost-checks.ts";
 import { withLedger } from "../open-ledger.ts";
 import { addQueryOptions, type QueryFlags, resolveQuery } from "../usage-query.ts";
 
@@ -35,9 +36,12 @@ export function registerUsageShowCommand(usage: Command, context: CliContext): v
       await withLedger(flags, context, { create: false }, async (store) => {
         const query = await resolveQuery(flags, context, store);
         const report = await buildUsageReport(store, query, groupBy);
+        const checks = await loadCostChecks(store, query, report, context);
         await writeOut(
           context.stdout,
-          flags.json === true ? toJsonText(report) : formatUsageReport(report, layoutFor(context)),
+          flags.json === true
+            ? toJsonText({ ...report, ...checks })
+            : formatUsageReport(report, layoutFor(context), checks),
         );
       });
     });

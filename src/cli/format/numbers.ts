@@ -79,5 +79,5 @@ export function formatGroupCost(totals: {
 /** The note under a table with marked costs, or undefined when every call was priced. */
 export function unpricedNote(unpricedRequests: number): string | undefined {
   if (unpricedRequests === 0) return undefined;
-  return `* ${formatInteger(unpricedRequests)} ${unpricedRequests === 1 ? "call has" : "calls have"} no known price; ${unpricedRequests === 1 ? "its" : "their"} cost is not included. Add a price file (the prices setting) to price ${unpricedRequests === 1 ? "it" : "them"}.`;
+  return `* ${formatInteger(unpricedRequests)} ${unpricedRequests === 1 ? "call has" : "calls have"} no known price; ${unpricedRequests === 1 ? "its" : "their"} cost is not included. "llmeter usage show" says how to price ${unpricedRequests === 1 ? "it" : "them"}.`;
 }

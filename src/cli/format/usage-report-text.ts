@@ -1,5 +1,8 @@
 import type { UsageGroup, UsageReport, UsageTotals } from "../../stats/usage-stats.ts";
+import type { ProviderCostDrift } from "../../store/provider-cost-drift.ts";
+import type { UnpricedModel } from "../../store/unpriced-models.ts";
 import type { Colors } from "./colors.ts";
+import { costDriftText, unpricedAdviceText } from "./cost-checks-text.ts";
 import { describeReport, GROUP_TITLES } from "./describe-report.ts";
 import {
   formatDuration,
@@ -18,11 +21,21 @@ export interface TextLayout {
   width: number;
 }
 
+/** What `usage show` adds to a report: how unpriced models get a price, and provider-cost drift. */
+export interface CostChecks {
+  unpricedModels?: readonly UnpricedModel[];
+  providerCostDrift?: ProviderCostDrift;
+}
+
 /**
  * The text of `llmeter usage show` (and the demo): what the report covers, the totals with
  * latency and time-to-first-token percentiles, the breakdown table and errors by type.
  */
-export function formatUsageReport(report: UsageReport, layout: TextLayout): string {
+export function formatUsageReport(
+  report: UsageReport,
+  layout: TextLayout,
+  checks: CostChecks = {},
+): string {
   const { colors } = layout;
   const parts = [colors.bold(describeReport("llmeter usage", report))];
   if (report.totals.totalRequests === 0) {
@@ -32,8 +45,17 @@ export function formatUsageReport(report: UsageReport, layout: TextLayout): stri
   parts.push(renderKeyValueTable(totalsRows(report.totals), colors));
   if (report.groupBy !== null) {
     parts.push(colors.bold(`By ${GROUP_TITLES[report.groupBy].toLowerCase()}`));
-    parts.push(formatBreakdown(report, layout));
+    parts.push(formatBreakdown(report, layout, checks));
+  } else if (checks.unpricedModels !== undefined && checks.unpricedModels.length > 0) {
+    parts.push(
+      colors.warn(unpricedAdviceText(checks.unpricedModels, report.totals.unpricedRequests)),
+    );
   }
+  const drift =
+    checks.providerCostDrift === undefined
+      ? undefined
+      : costDriftText(checks.providerCostDrift, colors);
+  if (drift !== undefined) parts.push(drift);
   parts.push(`Errors by type: ${formatErrors(report.errorsByType, colors)}`);
   return `${parts.join("\n")}\n`;
 }
@@ -73,7 +95,7 @@ function totalsRows(totals: UsageTotals): [string, string][] {
   ];
 }
 
-function formatBreakdown(report: UsageReport, layout: TextLayout): string {
+function formatBreakdown(report: UsageReport, layout: TextLayout, checks: CostChecks): string {
   const title = GROUP_TITLES[report.groupBy!];
   const compact = layout.width < COMPACT_WIDTH;
   const columns: TableColumn[] = compact
@@ -121,7 +143,10 @@ function formatBreakdown(report: UsageReport, layout: TextLayout): string {
         ],
   );
   const table = renderTable(columns, rows, layout.colors, { compact: true });
-  const note = unpricedNote(report.totals.unpricedRequests);
+  const note =
+    checks.unpricedModels !== undefined && checks.unpricedModels.length > 0
+      ? unpricedAdviceText(checks.unpricedModels, report.totals.unpricedRequests)
+      : unpricedNote(report.totals.unpricedRequests);
   return note === undefined ? table : `${table}\n${layout.colors.warn(note)}`;
 }
 

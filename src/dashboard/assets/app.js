@@ -205,7 +205,8 @@ function render(data) {
   renderStackBy(parameters);
   renderFilters(parameters);
   renderKpis(data.report.totals);
-  renderUnpriced(data.unpricedModels);
+  renderUnpriced(data.unpricedModels, data.priceFileTemplate);
+  renderCostDrift(data.providerCostDrift);
   performance.mark("llmeter:charts-start");
   renderTimeline(data.timeline);
   performance.mark("llmeter:charts-drawn");
@@ -345,47 +346,92 @@ function renderKpis(totals) {
     );
 }
 
-function renderUnpriced(models) {
+/**
+ * Unpriced calls, by what fixes them: a model the catalog (or price file) prices now was stored
+ * without a cost (`llmeter reprice`); a model nobody prices needs a price file, started from the
+ * server's template, whose null prices fail validation until filled in (never a $0 placeholder).
+ */
+function renderUnpriced(models, template) {
   const section = document.getElementById("unpriced");
   section.hidden = models.length === 0;
   if (models.length === 0) return section.replaceChildren();
-  // One entry per line: short enough to read, valid JSON to paste.
-  const entries = models.map((entry) =>
-    JSON.stringify({
-      provider: entry.providers[0] ?? "<provider>",
-      model: entry.model,
-      prices: { input: 0, output: 0 },
+  const item = (entry, advice) =>
+    element(
+      "li",
+      { "data-unpriced-model": entry.model, "data-fix": entry.fix },
+      element("button", {
+        type: "button",
+        className: "link",
+        text: entry.model,
+        title: `Show only ${entry.model}`,
+        onclick: () => navigate({ model: entry.model }),
+      }),
+      element("span", {
+        text: ` (${entry.providers.join(", ") || "unknown provider"}) · ${integer(entry.requests)} calls · ${advice}`,
+      }),
+      element("code", { text: entry.command }),
+    );
+  const repriceable = models.filter((entry) => entry.fix === "reprice");
+  const unknown = models.filter((entry) => entry.fix === "price-file");
+  const children = [
+    element("h2", {
+      text: `${models.length} model${models.length === 1 ? " has" : "s have"} calls without a cost: they are not in the totals`,
     }),
-  );
-  const example = `{ "prices": [\n  ${entries.join(",\n  ")}\n] }`;
+  ];
+  if (repriceable.length > 0)
+    children.push(
+      element("p", {
+        text: "Priced now, stored without a cost (imported, or recorded before the price existed). Price the stored calls:",
+      }),
+      element(
+        "ul",
+        {},
+        ...repriceable.map((entry) => item(entry, `priced by ${entry.priceEntryId}`)),
+      ),
+    );
+  if (unknown.length > 0) {
+    children.push(
+      element("p", { text: "Nobody prices these models:" }),
+      element("ul", {}, ...unknown.map((entry) => item(entry, "no price anywhere"))),
+      element("p", {
+        text: 'Fill in the null prices (USD per million tokens), "source" and "checkedAt" of this price file, then point the prices setting (LLMETER_PRICES, or "prices" in .llmeter/config.json) at it and run llmeter reprice. Until every null is a number the file is refused, so nothing is recorded at $0. See docs/pricing.md.',
+      }),
+    );
+    if (template !== null)
+      children.push(
+        element("pre", {}, element("code", { text: JSON.stringify(template, null, 2) })),
+      );
+  }
+  section.replaceChildren(...children);
+}
+
+/** Models whose provider-reported bill drifts from the catalog's estimate past the threshold. */
+function renderCostDrift(drift) {
+  const section = document.getElementById("cost-drift");
+  const flagged = drift.models.filter((model) => model.exceedsThreshold);
+  section.hidden = flagged.length === 0;
+  if (flagged.length === 0) return section.replaceChildren();
+  const driftText = (model) =>
+    model.driftPercent === null
+      ? "catalog $0"
+      : `${model.driftPercent > 0 ? "+" : ""}${model.driftPercent.toFixed(1)}%`;
   section.replaceChildren(
     element("h2", {
-      text: `${models.length} model${models.length === 1 ? " has" : "s have"} no price: their calls are not in the cost`,
+      text: `Provider-reported cost differs from the catalog by more than ${drift.thresholdPercent}%`,
     }),
     element(
       "ul",
       {},
-      ...models.map((entry) =>
-        element(
-          "li",
-          { "data-unpriced-model": entry.model },
-          element("button", {
-            type: "button",
-            className: "link",
-            text: entry.model,
-            title: `Show only ${entry.model}`,
-            onclick: () => navigate({ model: entry.model }),
-          }),
-          element("span", {
-            text: ` (${entry.providers.join(", ") || "unknown provider"}) · ${integer(entry.requests)} calls`,
-          }),
-        ),
+      ...flagged.map((model) =>
+        element("li", {
+          "data-drift-model": `${model.provider}/${model.model}`,
+          text: `${model.provider}/${model.model}: billed ${money(model.providerCostUsd)}, catalog ${money(model.estimatedCostUsd)} (${driftText(model)}) over ${integer(model.requests)} calls`,
+        }),
       ),
     ),
     element("p", {
-      text: 'Add a price in USD per million tokens to a price file, and point the prices setting (LLMETER_PRICES, or "prices" in .llmeter/config.json) at it; calls recorded from then on are priced. See docs/pricing.md. For example, prices.json:',
+      text: "The cost shown is what the provider billed. Check the catalog's price with llmeter prices show <model> --provider <provider>.",
     }),
-    element("pre", {}, element("code", { text: example })),
   );
 }
 

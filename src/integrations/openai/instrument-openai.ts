@@ -117,7 +117,8 @@ function wrapCreate(
       return original.apply(this, args);
     }
     const streaming = body.stream === true;
-    const injectUsage = settings.injectStreamUsage && shouldInjectStreamUsage(operation, body);
+    const injectUsage =
+      settings.injectStreamUsage && shouldInjectStreamUsage(operation, body, settings.provider);
     const callArgs = injectUsage
       ? ([
           { ...body, stream_options: { ...body.stream_options, include_usage: true } },

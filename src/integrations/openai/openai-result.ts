@@ -9,6 +9,7 @@ import {
   type ResponsesResultLike,
   type ResponsesToolsLike,
   type ResponsesUsageLike,
+  recordReportedCost,
   responsesFinishReasons,
   responsesToolCalls,
   responsesUsageToTokens,
@@ -41,18 +42,28 @@ export interface OpenAIRequestBody {
 }
 
 /**
+ * Servers that end every chat stream with its usage whether or not it was asked for: OpenRouter
+ * (`stream_options.include_usage` is deprecated there and has no effect,
+ * https://openrouter.ai/docs/use-cases/usage-accounting). Asking would change nothing, and hiding
+ * the usage chunk would take from the caller what the server always sends.
+ */
+const STREAMS_USAGE_UNASKED: ReadonlySet<string> = new Set(["openrouter"]);
+
+/**
  * Whether a streamed call gets `stream_options.include_usage` added on the caller's behalf: only
- * chat and legacy completions have it, and only when the caller left it unset (an explicit
- * `false` is a choice we respect).
+ * chat and legacy completions have it, only when the caller left it unset (an explicit `false` is
+ * a choice we respect), and not for a `provider` that streams usage unasked.
  */
 export function shouldInjectStreamUsage(
   operation: OpenAIOperation,
   body: OpenAIRequestBody,
+  provider: string,
 ): boolean {
   return (
     body.stream === true &&
     (operation === "chat" || operation === "text_completion") &&
-    body.stream_options?.include_usage == null
+    body.stream_options?.include_usage == null &&
+    !STREAMS_USAGE_UNASKED.has(provider)
   );
 }
 
@@ -119,6 +130,7 @@ export function recordOpenAIResult(
           ? embeddingUsageToTokens(usage)
           : chatUsageToTokens(usage),
     );
+    recordReportedCost(usage, tracker);
   }
   const toolCalls =
     operation === "responses"

@@ -12,6 +12,7 @@ import {
   type ResponsesResultLike,
   type ResponsesToolsLike,
   type ResponsesUsageLike,
+  recordReportedCost,
   responsesFinishReasons,
   responsesToolCalls,
   responsesUsageToTokens,
@@ -96,6 +97,7 @@ export class ChatStreamHandler implements StreamHandler<ChatChunkLike> {
   end(outcome: StreamOutcome): void {
     if (this.usage !== undefined) {
       this.tracker.setTokens(chatUsageToTokens(this.usage));
+      recordReportedCost(this.usage, this.tracker);
       const toolCalls = chatToolCalls(this.usage);
       if (toolCalls !== undefined) this.tracker.setUsage({ toolCalls });
     }
@@ -204,6 +206,7 @@ export class ResponsesStreamHandler implements StreamHandler<ResponsesEventLike>
       if (response.usage != null) {
         this.usageSeen = true;
         this.tracker.setTokens(responsesUsageToTokens(response.usage));
+        recordReportedCost(response.usage, this.tracker);
         // The final response lists every output item, so its tools are counted once, here.
         const toolCalls = responsesToolCalls(response);
         if (toolCalls !== undefined) this.tracker.setUsage({ toolCalls });

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   chatUsageToTokens,
   embeddingUsageToTokens,
+  reportedCostUsd,
   responsesUsageToTokens,
 } from "./openai-usage.ts";
 
@@ -73,5 +74,31 @@ describe("responsesUsageToTokens and embeddingUsageToTokens", () => {
       inputTokens: 9,
       totalTokens: 9,
     });
+  });
+});
+
+describe("reportedCostUsd", () => {
+  it("reads xAI's ticks (10^10 per USD), the example of docs.x.ai/developers/cost-tracking", () => {
+    expect(reportedCostUsd({ cost_in_usd_ticks: 37_756_000 })).toBe(0.0037756);
+  });
+
+  it("reads OpenRouter's cost in USD, adding the upstream cost only for a BYOK call", () => {
+    expect(
+      reportedCostUsd({
+        cost: 0.95,
+        is_byok: false,
+        cost_details: { upstream_inference_cost: 0.95 },
+      }),
+    ).toBe(0.95);
+    expect(
+      reportedCostUsd({ cost: 0.05, is_byok: true, cost_details: { upstream_inference_cost: 1 } }),
+    ).toBe(1.05);
+  });
+
+  it("is undefined when no cost (or no usable number) was reported", () => {
+    expect(reportedCostUsd({})).toBeUndefined();
+    expect(reportedCostUsd({ cost: null, cost_in_usd_ticks: null })).toBeUndefined();
+    expect(reportedCostUsd({ cost: -1 })).toBeUndefined();
+    expect(reportedCostUsd({ cost: Number.NaN })).toBeUndefined();
   });
 });

@@ -1,9 +1,59 @@
+import type { Tracker } from "../../meter/types.ts";
 import type { TokenUsage, ToolCalls } from "../../usage/usage-event.ts";
 import { type ReportedCount, reportedTokens } from "../shared/token-usage.ts";
 import { reportedToolCalls } from "../shared/tool-calls.ts";
 
+/**
+ * The cost some OpenAI-compatible servers put in `usage`: what they billed for the call.
+ * - xAI: `cost_in_usd_ticks`, an integer where 1 tick is 10⁻¹⁰ USD, in chat completions and
+ *   Responses API usage, streamed or not (https://docs.x.ai/developers/cost-tracking).
+ * - OpenRouter: `cost` in USD (credits), always in the usage of the response or of the last SSE
+ *   chunk; with your own provider key (`is_byok: true`) `cost` is only OpenRouter's fee and
+ *   `cost_details.upstream_inference_cost` is what the provider billed your key
+ *   (https://openrouter.ai/docs/use-cases/usage-accounting).
+ */
+export interface ReportedCostLike {
+  cost_in_usd_ticks?: number | null;
+  cost?: number | null;
+  is_byok?: boolean | null;
+  cost_details?: { upstream_inference_cost?: number | null } | null;
+}
+
+/** xAI ticks per USD (https://docs.x.ai/developers/cost-tracking). */
+const XAI_TICKS_PER_USD = 1e10;
+
+/**
+ * The cost the server reported for the call, in USD, or `undefined` when it reported none (or
+ * something that is not a non-negative number). xAI's ticks win when both are present: they are
+ * exact integers. A BYOK OpenRouter call costs its fee plus the upstream inference cost.
+ */
+export function reportedCostUsd(usage: ReportedCostLike): number | undefined {
+  const ticks = usage.cost_in_usd_ticks;
+  if (isAmount(ticks)) return ticks / XAI_TICKS_PER_USD;
+  const cost = usage.cost;
+  if (!isAmount(cost)) return undefined;
+  const upstream = usage.cost_details?.upstream_inference_cost;
+  return usage.is_byok === true && isAmount(upstream) ? cost + upstream : cost;
+}
+
+/**
+ * Records the reported cost as the call's cost of record (`priceSource: "provider"`); the meter
+ * keeps the catalog's estimate beside it. Does nothing when the server reported no cost.
+ */
+export function recordReportedCost(
+  usage: ReportedCostLike,
+  tracker: Pick<Tracker, "setCost">,
+): void {
+  const costUsd = reportedCostUsd(usage);
+  if (costUsd !== undefined) tracker.setCost(costUsd, undefined, "provider");
+}
+
+function isAmount(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value) && value >= 0;
+}
+
 /** Chat Completions / legacy Completions usage, as OpenAI and compatible servers send it. */
-export interface ChatUsageLike {
+export interface ChatUsageLike extends ReportedCostLike {
   prompt_tokens?: ReportedCount;
   completion_tokens?: ReportedCount;
   total_tokens?: ReportedCount;
@@ -71,8 +121,8 @@ export function responsesToolCalls(response: ResponsesToolsLike): ToolCalls | un
   });
 }
 
-/** Responses API usage. */
-export interface ResponsesUsageLike {
+/** Responses API usage (xAI and OpenRouter add their cost to it too). */
+export interface ResponsesUsageLike extends ReportedCostLike {
   input_tokens?: ReportedCount;
   output_tokens?: ReportedCount;
   total_tokens?: ReportedCount;

@@ -8,6 +8,7 @@ import type { UsageEvent } from "../../usage/usage-event.ts";
 import type {
   AggregateQuery,
   AggregateResult,
+  ProviderCostSum,
   RetentionPolicy,
   RetentionResult,
   SessionSummary,
@@ -291,6 +292,29 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
       }
       await ready();
       return run("append events", () => insertPieces(pieces));
+    },
+
+    async providerCostSums(filter, providers): Promise<ProviderCostSum[]> {
+      if (providers.length === 0) return [];
+      const params: unknown[] = [];
+      const where = filterSql(filter, params);
+      params.push([...providers]);
+      // Rounded per event to nano-dollars before summing, as the scan does: exact totals.
+      const sql = `SELECT provider, model,
+          count(estimate)::float8 AS "requests",
+          (count(*) - count(estimate))::float8 AS "withoutEstimate",
+          coalesce(sum(round(cost_usd * 1e9)) FILTER (WHERE estimate IS NOT NULL), 0)::float8 AS "billedNano",
+          coalesce(sum(round(estimate * 1e9)), 0)::float8 AS "estimateNano"
+        FROM (SELECT provider, model, cost_usd, (extra->>'estimatedCostUsd')::float8 AS estimate
+              FROM ${table}
+              WHERE ${where} AND provider = ANY($${params.length}::text[])
+                AND cost_usd IS NOT NULL AND extra->>'priceSource' = 'provider') AS priced
+        GROUP BY provider, model`;
+      await ready();
+      const result = await run("sum provider costs", () =>
+        reportingQuery<ProviderCostSum & pg.QueryResultRow>(sql, params),
+      );
+      return result.rows;
     },
 
     async aggregate(query: AggregateQuery): Promise<AggregateResult> {

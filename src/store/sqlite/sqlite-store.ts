@@ -8,6 +8,7 @@ import { extraFields } from "../extra-fields.ts";
 import type {
   AggregateQuery,
   AggregateResult,
+  ProviderCostSum,
   RetentionPolicy,
   RetentionResult,
   SessionSummary,
@@ -296,6 +297,30 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
 
     async append(events) {
       return appendSync(events);
+    },
+
+    async providerCostSums(filter, providers) {
+      assertOpen();
+      if (providers.length === 0) return [];
+      const { where, parameters } = whereClause(filter, [
+        `provider IN (${providers.map(() => "?").join(", ")})`,
+        "cost_usd IS NOT NULL",
+        "json_extract(extra, '$.priceSource') = 'provider'",
+      ]);
+      // Rounded per event to nano-dollars before summing, as the scan does: exact totals.
+      const rows = db
+        .prepare(
+          `SELECT provider, model,
+             count(estimate) AS requests,
+             count(*) - count(estimate) AS withoutEstimate,
+             total(CASE WHEN estimate IS NOT NULL THEN round(cost_usd * 1e9) END) AS billedNano,
+             total(round(estimate * 1e9)) AS estimateNano
+           FROM (SELECT provider, model, cost_usd,
+                   json_extract(extra, '$.estimatedCostUsd') AS estimate FROM events${where})
+           GROUP BY provider, model`,
+        )
+        .all(...parameters, ...providers) as unknown as ProviderCostSum[];
+      return rows.map((row) => ({ ...row }));
     },
 
     async aggregate(query: AggregateQuery): Promise<AggregateResult> {
