@@ -1,4 +1,3 @@
-import { afterAll } from "vitest";
 import { createPostgresStore } from "../../src/store/postgres/index.ts";
 import { describeUsageStoreContract } from "../store/store-contract.ts";
 import {
