@@ -24,7 +24,8 @@ const MODELS = [
 ] as const;
 
 const folder = mkdtempSync(join(tmpdir(), "llmeter-reprice-bench-"));
-const store = createSqliteStore(join(folder, "usage.db"), { checkpointThread: false });
+// Opened as `llmeter reprice` opens it: with the WAL checkpoint thread (wal-checkpointer.ts).
+const store = createSqliteStore(join(folder, "usage.db"));
 const endMs = Date.parse("2026-11-30T00:00:00.000Z");
 const startMs = endMs - 30 * DAY_MS;
 const BATCH = 10_000;

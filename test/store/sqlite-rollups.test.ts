@@ -186,6 +186,13 @@ describe("the SQLite ledger's daily and hourly rollups and sessions table", () =
     expect(changed.some((event) => event.cached === true)).toBe(true);
     for (const batch of batches(changed, 400))
       expect(await pair.rollups.updateCosts?.(batch)).toBe(batch.length);
+    // An hour whose rollup rows are gone (a ledger damaged by hand) is rebuilt from its events.
+    const lost = changed[0]!;
+    const lostHour = Math.floor(Date.parse(lost.timestamp) / HOUR_MS) * HOUR_MS;
+    const raw = new DatabaseSync(pair.path);
+    raw.prepare("DELETE FROM rollups WHERE hour_ms = ?").run(lostHour);
+    raw.close();
+    expect(await pair.rollups.updateCosts?.([{ ...lost, costUsd: 0.5 }])).toBe(1);
     // An event the ledger does not hold is not counted and shifts nothing.
     expect(
       await pair.rollups.updateCosts?.([{ ...events[0]!, id: "never-stored", costUsd: 1 }]),

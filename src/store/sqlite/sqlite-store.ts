@@ -18,7 +18,7 @@ import { AGGREGATE_COLUMNS, aggregateRows } from "./aggregate-rows.ts";
 import { withBusyRetrySync } from "./busy-retry.ts";
 import { EventInserter } from "./event-inserter.ts";
 import { EVENT_COLUMNS, type EventRowArray, rowToEvent, timestampMs } from "./event-row.ts";
-import { aggregateFromRollups, HOUR_MS, RollupWriter } from "./rollups.ts";
+import { aggregateFromRollups, type CostChange, HOUR_MS, RollupWriter } from "./rollups.ts";
 import { migrate } from "./schema.ts";
 import { WalCheckpointer } from "./wal-checkpointer.ts";
 
@@ -73,6 +73,16 @@ const PAGE_SIZE = 1000;
  * const store = createSqliteStore(".llmeter/usage.db");
  * await store.append(events);
  */
+/** What `updateCosts` reads of a stored event before changing its cost. */
+interface StoredCost {
+  cost_usd: number | null;
+  tenant_id: string | null;
+  provider: string;
+  model: string;
+  kind: string;
+  cached: number | null;
+}
+
 export function createSqliteStore(location: string, options: SqliteStoreOptions = {}): SqliteStore {
   const path = resolve(location);
   const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
@@ -122,6 +132,9 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
   );
   const updateCost = db.prepare(
     "UPDATE events SET cost_usd = ?, extra = ? WHERE ts_ms = ? AND id = ?",
+  );
+  const selectCost = db.prepare(
+    "SELECT cost_usd, tenant_id, provider, model, kind, cached FROM events WHERE ts_ms = ? AND id = ?",
   );
   const useRollups = options.useRollups ?? true;
   let closed = false;
@@ -186,13 +199,17 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
         upsertSession.run(sessionId, started, last);
       return inserted.offsets.length;
     }, appendOptions.busyTimeoutMs);
-    eventsBeforeCheckpointThread -= added;
-    if (eventsBeforeCheckpointThread <= 0) {
-      eventsBeforeCheckpointThread = Number.POSITIVE_INFINITY;
-      checkpointer = WalCheckpointer.start(path);
-      checkpointer?.committed();
-    }
+    countTowardCheckpointThread(added);
     return added;
+  }
+
+  /** Written events start the checkpoint thread once there are enough: appends and cost updates. */
+  function countTowardCheckpointThread(written: number): void {
+    eventsBeforeCheckpointThread -= written;
+    if (eventsBeforeCheckpointThread > 0) return;
+    eventsBeforeCheckpointThread = Number.POSITIVE_INFINITY;
+    checkpointer = WalCheckpointer.start(path);
+    checkpointer?.committed();
   }
 
   function select(columns: readonly string[], filter: UsageFilter, suffix = ""): StatementSync {
@@ -274,17 +291,31 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
         event.id,
       ] as const;
     });
-    return transaction(() => {
-      let found = 0;
-      const hours = new Set<number>();
+    const found = transaction(() => {
+      const changes: CostChange[] = [];
       for (const row of rows) {
-        if (Number(updateCost.run(...row).changes) === 0) continue;
-        found += 1;
-        hours.add(Math.floor(row[2] / HOUR_MS) * HOUR_MS);
+        // The stored row's rollup key and cost before the update (an event not stored is skipped).
+        const stored = selectCost.get(row[2], row[3]) as StoredCost | undefined;
+        if (stored === undefined) continue;
+        updateCost.run(...row);
+        changes.push({
+          tenant: stored.tenant_id ?? "",
+          timestampMs: row[2],
+          provider: stored.provider,
+          model: stored.model,
+          kind: stored.kind,
+          cached: stored.cached === 1,
+          oldCostUsd: stored.cost_usd ?? undefined,
+          newCostUsd: row[0] ?? undefined,
+        });
       }
-      rollups.rebuildHours(hours);
-      return found;
+      const missing = rollups.shiftCosts(changes);
+      if (missing.length > 0) rollups.rebuildHours(missing);
+      return changes.length;
     });
+    // A reprice rewrites every row it changes: its WAL is copied back off this thread too.
+    countTowardCheckpointThread(found);
+    return found;
   }
 
   const store: SqliteStore = {
