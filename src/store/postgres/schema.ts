@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { rollupMigrationSql } from "./rollup-sql.ts";
 
 /**
  * The PostgreSQL ledger's schema as ordered migrations. `<schema>.llmeter_migrations` records
@@ -96,6 +97,9 @@ export const MIGRATIONS: readonly Migration[] = [
       spent_usd double precision NOT NULL,
       PRIMARY KEY (rule_id, window_key, threshold)
     );`,
+  // 3: hourly and daily rollups kept by statement-level triggers, backfilled from the events
+  // (src/store/postgres/rollup-sql.ts).
+  (schema, { timescale }) => rollupMigrationSql(schema, timescale),
 ];
 
 /** The schema version this code writes. A newer database is refused rather than misread. */

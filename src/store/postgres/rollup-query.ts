@@ -1,0 +1,222 @@
+import { totalsFromCounts } from "../../stats/aggregate-events.ts";
+import type { GroupBy, UsageFilter, UsageTotals } from "../../stats/usage-stats.ts";
+import { LatencyHistogram } from "../rollup/latency-histogram.ts";
+import { createTimeBucketKeyer } from "../time-bucket-keyer.ts";
+import { ROLLUP_COLUMN_LIST, type RollupTable, rollupRowsSql } from "./rollup-sql.ts";
+import { type CountsRow, countsFromRow, filterSql, groupKeySql } from "./usage-sql.ts";
+
+/**
+ * How a period is read from the PostgreSQL rollups: whole UTC days from `rollups_daily`, the whole
+ * hours around them from `rollups_hourly`, and only the partial hours at the edges (and hours cut
+ * by a local midnight of the query's zone, as in UTC+05:30) from the events themselves.
+ */
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+// Beyond this many hours to check for local-midnight cuts, a time grouping sums the events.
+const MAX_CHECKED_HOURS = 24 * 400;
+
+type Range = [sinceMs: number | undefined, untilMs: number | undefined];
+
+/** Where each part of a period is read from. */
+export interface RollupPlan {
+  days: Range[];
+  hours: Range[];
+  events: Range[];
+  /** Whether time groups cut hours (a zone not on UTC): edge events are then summed by the second. */
+  zoned: boolean;
+}
+
+const UTC_ZONES = new Set(["UTC", "Etc/UTC", "GMT", "Etc/GMT", "Etc/Universal", "Etc/Zulu"]);
+
+/**
+ * Splits [sinceMs, untilMs) (open where undefined) into rollup days, rollup hours and raw event
+ * ranges. With `timeGroups` in a zone that is not UTC, a day or hour whose span holds a local
+ * bucket boundary is read at the next finer level. Undefined when rollups do not help (a period
+ * shorter than an hour) or cannot be planned (an open period grouped by time outside UTC).
+ */
+export function planRollupReads(
+  sinceMs: number | undefined,
+  untilMs: number | undefined,
+  timeGroups: ReadonlyArray<"day" | "week" | "month">,
+  timeZone: string,
+): RollupPlan | undefined {
+  const firstHour = sinceMs === undefined ? undefined : Math.ceil(sinceMs / HOUR_MS) * HOUR_MS;
+  const endHour = untilMs === undefined ? undefined : Math.floor(untilMs / HOUR_MS) * HOUR_MS;
+  if (firstHour !== undefined && endHour !== undefined && firstHour >= endHour) return undefined;
+  const zoned = timeGroups.length > 0 && !UTC_ZONES.has(resolvedZone(timeZone));
+  if (zoned && (firstHour === undefined || endHour === undefined)) return undefined;
+  if (zoned && (endHour! - firstHour!) / HOUR_MS > MAX_CHECKED_HOURS) return undefined;
+  const keyers = zoned ? timeGroups.map((unit) => createTimeBucketKeyer(unit, timeZone)) : [];
+  const cut = (startMs: number, spanMs: number) =>
+    keyers.some((keyer) => keyer(startMs) !== keyer(startMs + spanMs - 1));
+
+  const plan: RollupPlan = { days: [], hours: [], events: [], zoned };
+  if (sinceMs !== undefined && firstHour! > sinceMs) plan.events.push([sinceMs, firstHour]);
+  if (untilMs !== undefined && endHour! < untilMs) plan.events.push([endHour, untilMs]);
+  const firstDay = firstHour === undefined ? undefined : Math.ceil(firstHour / DAY_MS) * DAY_MS;
+  const endDay = endHour === undefined ? undefined : Math.floor(endHour / DAY_MS) * DAY_MS;
+  const hourRanges: Array<[number, number]> = [];
+  if (firstDay !== undefined && endDay !== undefined && firstDay >= endDay) {
+    hourRanges.push([firstHour!, endHour!]);
+  } else {
+    if (firstHour !== undefined && firstHour < firstDay!) hourRanges.push([firstHour, firstDay!]);
+    if (endHour !== undefined && endDay! < endHour) hourRanges.push([endDay!, endHour]);
+    if (!zoned) plan.days.push([firstDay, endDay]);
+    else {
+      for (let day = firstDay!; day < endDay!; day += DAY_MS) {
+        if (cut(day, DAY_MS)) hourRanges.push([day, day + DAY_MS]);
+        else appendRange(plan.days, day, day + DAY_MS);
+      }
+    }
+  }
+  hourRanges.sort((a, b) => a[0] - b[0]);
+  for (const [from, to] of hourRanges) {
+    if (!zoned) {
+      appendRange(plan.hours, from, to);
+      continue;
+    }
+    for (let hour = from; hour < to; hour += HOUR_MS) {
+      appendRange(cut(hour, HOUR_MS) ? plan.events : plan.hours, hour, hour + HOUR_MS);
+    }
+  }
+  return plan;
+}
+
+/** Adds [from, to) to `ranges`, extending the last range when they touch. */
+function appendRange(ranges: Range[], from: number, to: number): void {
+  const last = ranges[ranges.length - 1];
+  if (last !== undefined && last[1] === from) last[1] = to;
+  else ranges.push([from, to]);
+}
+
+function resolvedZone(timeZone: string): string {
+  return new Intl.DateTimeFormat("en-US", { timeZone }).resolvedOptions().timeZone;
+}
+
+/**
+ * A query yielding rollup rows (ROLLUP_COLUMN_LIST) for `plan`, restricted by `filter` (its
+ * tenant, provider, model and kind; its period is the plan's). Parameters are appended to `params`.
+ */
+export function planSourceSql(
+  schema: string,
+  plan: RollupPlan,
+  filter: UsageFilter,
+  params: unknown[],
+  options: { histograms?: boolean } = {},
+): string {
+  const { sinceMs: _since, untilMs: _until, ...dimensions } = filter;
+  const parts: string[] = [];
+  const rangesSql = (column: string, ranges: Range[]) =>
+    ranges
+      .map(([from, to]) => {
+        const bounds: string[] = [];
+        for (const [operator, ms] of [
+          [">=", from],
+          ["<", to],
+        ] as const) {
+          if (ms === undefined) continue;
+          params.push(new Date(ms).toISOString());
+          bounds.push(`${column} ${operator} $${params.length}::timestamptz`);
+        }
+        return bounds.length === 0 ? "TRUE" : `(${bounds.join(" AND ")})`;
+      })
+      .join(" OR ");
+  const fromRollups = (table: RollupTable, ranges: Range[]) => {
+    if (ranges.length === 0) return;
+    const where = `(${rangesSql("bucket_start", ranges)}) AND ${filterSql(dimensions, params)}`;
+    parts.push(`SELECT ${ROLLUP_COLUMN_LIST} FROM ${schema}.${table} WHERE ${where}`);
+  };
+  fromRollups("rollups_daily", plan.days);
+  fromRollups("rollups_hourly", plan.hours);
+  if (plan.events.length > 0) {
+    const where = `(${rangesSql("ts", plan.events)}) AND ${filterSql(dimensions, params)}`;
+    parts.push(
+      rollupRowsSql(
+        `SELECT 1 AS sign, * FROM ${schema}.events WHERE ${where}`,
+        plan.zoned ? "seconds" : "rollups_hourly",
+        options,
+      ),
+    );
+  }
+  // A plan always has a part; an empty one still needs a typed, empty source.
+  if (parts.length === 0)
+    parts.push(`SELECT ${ROLLUP_COLUMN_LIST} FROM ${schema}.rollups_daily WHERE FALSE`);
+  return parts.map((part) => `(${part})`).join(" UNION ALL ");
+}
+
+/** Columns summing rollup rows into what `totalsFromRollupRow` reads. */
+export function summedRollupColumns(schema: string): string {
+  return `
+    coalesce(sum(requests), 0)::float8 AS requests, coalesce(sum(successes), 0)::float8 AS successes,
+    coalesce(sum(cached), 0)::float8 AS cached, coalesce(sum(unpriced), 0)::float8 AS unpriced,
+    coalesce(sum(streaming), 0)::float8 AS streaming,
+    coalesce(sum(input_tokens), 0)::float8 AS input_tokens,
+    coalesce(sum(output_tokens), 0)::float8 AS output_tokens,
+    coalesce(sum(total_tokens), 0)::float8 AS total_tokens,
+    coalesce(sum(cache_read_tokens), 0)::float8 AS cache_read_tokens,
+    coalesce(sum(cache_write_tokens), 0)::float8 AS cache_write_tokens,
+    coalesce(sum(reasoning_tokens), 0)::float8 AS reasoning_tokens,
+    coalesce(sum(cost_nano), 0)::float8 AS cost_nano_usd,
+    coalesce(sum(latency_sum), 0)::float8 AS latency_sum,
+    coalesce(sum(latency_count), 0)::float8 AS latency_count,
+    ${schema}.llmeter_sum_counts(latency_histogram) AS latency_histogram,
+    ${schema}.llmeter_sum_counts(ttft_histogram) AS ttft_histogram,
+    ${schema}.llmeter_sum_counts(errors) AS errors`;
+}
+
+/** A row of `summedRollupColumns`. */
+export interface SummedRollupRow extends CountsRow {
+  latency_sum: number;
+  latency_count: number;
+  latency_histogram: Record<string, number> | null;
+  ttft_histogram: Record<string, number> | null;
+  errors: Record<string, number> | null;
+}
+
+/** The SQL of one aggregate read from rollups: totals, or one breakdown when `groupBy` is set. */
+export function rollupAggregateSql(
+  schema: string,
+  plan: RollupPlan,
+  filter: UsageFilter,
+  groupBy: GroupBy | undefined,
+  timeZone: string,
+): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const source = planSourceSql(schema, plan, filter, params);
+  if (groupBy === undefined) {
+    return { sql: `SELECT ${summedRollupColumns(schema)} FROM (${source}) AS rollup_rows`, params };
+  }
+  let timeZoneParam = "";
+  if (groupBy === "day" || groupBy === "week" || groupBy === "month") {
+    params.push(timeZone);
+    timeZoneParam = `$${params.length}::text`;
+  }
+  const key = groupKeySql(groupBy, timeZoneParam, {
+    time: "bucket_start",
+    tenant: "nullif(tenant_id, '')",
+  });
+  return {
+    sql: `SELECT (${key}) COLLATE "C" AS key, ${summedRollupColumns(schema)} FROM (${source}) AS rollup_rows GROUP BY 1`,
+    params,
+  };
+}
+
+/** `UsageTotals` of summed rollup rows: exact sums, percentiles from the merged histograms. */
+export function totalsFromRollupRow(row: SummedRollupRow): UsageTotals {
+  const latency = histogramOf(row.latency_histogram);
+  const timeToFirstToken = histogramOf(row.ttft_histogram);
+  return totalsFromCounts(
+    countsFromRow(row),
+    row.latency_count === 0 ? undefined : row.latency_sum / row.latency_count,
+    (quantile) => latency.percentile(quantile),
+    (quantile) => timeToFirstToken.percentile(quantile),
+  );
+}
+
+function histogramOf(counts: Record<string, number> | null): LatencyHistogram {
+  if (counts === null) return new LatencyHistogram();
+  return LatencyHistogram.fromKeyCounts(
+    Object.entries(counts).map(([key, count]) => [Number(key), Number(count)]),
+  );
+}
