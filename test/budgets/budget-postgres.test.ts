@@ -57,10 +57,10 @@ if (await testDatabaseAvailable()) {
     });
     afterAll(() => mock.close());
 
-    it("creates the budget tables with migration 2 of the store's schema", async () => {
+    it("creates the budget tables with migration 2 of the store's schema (3 adds the rollups)", async () => {
       const { url, schema } = freshLedgerUrl("bmig");
       const store = createPostgresStore({ url });
-      expect((await store.ready()).schemaVersion).toBe(2);
+      expect((await store.ready()).schemaVersion).toBe(3);
       await store.close();
       const tables = await runSql<{ name: string }>(
         "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1",
@@ -72,6 +72,8 @@ if (await testDatabaseAvailable()) {
         "budget_rules",
         "events",
         "llmeter_migrations",
+        "rollups_daily",
+        "rollups_hourly",
       ]);
     });
 
