@@ -164,7 +164,6 @@ if (await testDatabaseAvailable()) {
         DROP TRIGGER events_rollups_delete ON ${backfilled}.events;
         DROP TRIGGER events_rollups_update ON ${backfilled}.events;
         DROP TRIGGER events_rollups_truncate ON ${backfilled}.events;
-        DROP AGGREGATE ${backfilled}.llmeter_sum_counts(jsonb);
         DROP FUNCTION ${backfilled}.llmeter_add_counts, ${backfilled}.llmeter_roll_up_events, ${backfilled}.llmeter_truncate_rollups;
         DELETE FROM ${backfilled}.llmeter_migrations WHERE version = 3;`);
       const migrated = createPostgresStore({ url: TEST_DATABASE_URL, schema: backfilled });

@@ -26,6 +26,7 @@ import {
 } from "./event-columns.ts";
 import { DEFAULT_RETRY_POLICY, isTransientError, type RetryPolicy, withRetries } from "./retry.ts";
 import {
+  EMPTY_ROLLUP_ROW,
   planRollupReads,
   rollupAggregateSql,
   type SummedRollupRow,
@@ -343,7 +344,8 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
               );
             }),
           );
-          const totalsRow = totalsResult!.rows[0]!;
+          // No rollup row at all: no group, so no row; the totals are then those of nothing.
+          const totalsRow = totalsResult!.rows[0] ?? EMPTY_ROLLUP_ROW;
           const totals = totalsFromRollupRow(totalsRow);
           const groupsBy: Partial<Record<GroupBy, UsageGroup[]>> = {};
           groupBys.forEach((groupBy, index) => {

@@ -194,8 +194,6 @@ export function rollupMigrationSql(schema: string, timescale: boolean): string {
             FROM (SELECT * FROM jsonb_each_text(a) UNION ALL SELECT * FROM jsonb_each_text(b)) AS pairs
            GROUP BY key) AS sums
          WHERE total <> 0) END $$;
-    CREATE AGGREGATE ${schema}.llmeter_sum_counts(jsonb) (
-      SFUNC = ${schema}.llmeter_add_counts, STYPE = jsonb, PARALLEL = SAFE);
     CREATE FUNCTION ${schema}.llmeter_roll_up_events() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF TG_OP = 'INSERT' THEN
