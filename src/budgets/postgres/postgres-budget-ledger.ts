@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { resolveConnectionTarget } from "../../store/postgres/connection-options.ts";
 import { planRollupReads, planSourceSql } from "../../store/postgres/rollup-query.ts";
+import { EVENT_COST_NANO, EVENT_TOTAL_TOKENS } from "../../store/postgres/rollup-sql.ts";
 import { migrate } from "../../store/postgres/schema.ts";
 import type { BudgetSpend, ReservationRequest } from "../budget-ledger.ts";
 import { firstExceeded } from "../budget-ledger.ts";
@@ -257,7 +258,7 @@ class PgBudgetLedger implements PostgresBudgetLedger {
       ...(scope.provider === undefined ? {} : { provider: scope.provider }),
       ...(scope.model === undefined ? {} : { model: scope.model }),
     };
-    const source = planSourceSql(this.q, plan, filter, params, { histograms: false });
+    const source = planSourceSql(this.q, plan, filter, params, { spendOnly: true });
     return `SELECT COALESCE(SUM(cost_nano), 0)::float8 / 1e9 AS usd,
                    COALESCE(SUM(total_tokens), 0)::float8 AS tokens,
                    COALESCE(SUM(requests), 0)::int AS requests
@@ -276,8 +277,8 @@ class PgBudgetLedger implements PostgresBudgetLedger {
     const end = `$${params.length}`;
     const { where, values } = scopeSql(scope, params.length + 1);
     params.push(...values);
-    return `SELECT COALESCE(SUM(floor(cost_usd * 1e9 + 0.5)), 0)::float8 / 1e9 AS usd,
-                   COALESCE(SUM(COALESCE(total_tokens, COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0))), 0)::float8 AS tokens,
+    return `SELECT COALESCE(SUM(${EVENT_COST_NANO}), 0)::float8 / 1e9 AS usd,
+                   COALESCE(SUM(${EVENT_TOTAL_TOKENS}), 0)::float8 AS tokens,
                    COUNT(*)::int AS requests
               FROM ${this.q}.events WHERE ts >= to_timestamp(${start} / 1000.0) AND ts < to_timestamp(${end} / 1000.0)${where}`;
   }

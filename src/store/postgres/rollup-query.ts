@@ -2,7 +2,13 @@ import { totalsFromCounts } from "../../stats/aggregate-events.ts";
 import type { GroupBy, UsageFilter, UsageTotals } from "../../stats/usage-stats.ts";
 import { LatencyHistogram } from "../rollup/latency-histogram.ts";
 import { createTimeBucketKeyer } from "../time-bucket-keyer.ts";
-import { ROLLUP_COLUMN_LIST, type RollupTable, rollupRowsSql } from "./rollup-sql.ts";
+import {
+  EVENT_COST_NANO,
+  EVENT_TOTAL_TOKENS,
+  ROLLUP_COLUMN_LIST,
+  type RollupTable,
+  rollupRowsSql,
+} from "./rollup-sql.ts";
 import {
   type CountsRow,
   countsFromRow,
@@ -103,14 +109,18 @@ function resolvedZone(timeZone: string): string {
 /**
  * A query yielding rollup rows (ROLLUP_COLUMN_LIST) for `plan`, restricted by `filter` (its
  * tenant, provider, model and kind; its period is the plan's). Parameters are appended to `params`.
+ * `spendOnly` yields only `cost_nano, total_tokens, requests` (budget checks), with the edge
+ * events summed straight, not grouped into rollup rows.
  */
 export function planSourceSql(
   schema: string,
   plan: RollupPlan,
   filter: UsageFilter,
   params: unknown[],
-  options: { histograms?: boolean } = {},
+  options: { spendOnly?: boolean } = {},
 ): string {
+  const spendOnly = options.spendOnly === true;
+  const columns = spendOnly ? "cost_nano, total_tokens, requests" : ROLLUP_COLUMN_LIST;
   const { sinceMs: _since, untilMs: _until, ...dimensions } = filter;
   const parts: string[] = [];
   const rangesSql = (column: string, ranges: Range[]) =>
@@ -131,23 +141,21 @@ export function planSourceSql(
   const fromRollups = (table: RollupTable, ranges: Range[]) => {
     if (ranges.length === 0) return;
     const where = `(${rangesSql("bucket_start", ranges)}) AND ${filterSql(dimensions, params)}`;
-    parts.push(`SELECT ${ROLLUP_COLUMN_LIST} FROM ${schema}.${table} WHERE ${where}`);
+    parts.push(`SELECT ${columns} FROM ${schema}.${table} WHERE ${where}`);
   };
   fromRollups("rollups_daily", plan.days);
   fromRollups("rollups_hourly", plan.hours);
   if (plan.events.length > 0) {
     const where = `(${rangesSql("ts", plan.events)}) AND ${filterSql(dimensions, params)}`;
+    const events = `SELECT 1 AS sign, * FROM ${schema}.events WHERE ${where}`;
     parts.push(
-      rollupRowsSql(
-        `SELECT 1 AS sign, * FROM ${schema}.events WHERE ${where}`,
-        plan.zoned ? "seconds" : "rollups_hourly",
-        options,
-      ),
+      spendOnly
+        ? `SELECT coalesce(sum(${EVENT_COST_NANO}), 0)::bigint, coalesce(sum(${EVENT_TOTAL_TOKENS}), 0)::bigint, count(*)::bigint FROM (${events}) AS edge_events`
+        : rollupRowsSql(events, plan.zoned ? "seconds" : "rollups_hourly"),
     );
   }
   // A plan always has a part; an empty one still needs a typed, empty source.
-  if (parts.length === 0)
-    parts.push(`SELECT ${ROLLUP_COLUMN_LIST} FROM ${schema}.rollups_daily WHERE FALSE`);
+  if (parts.length === 0) parts.push(`SELECT ${columns} FROM ${schema}.rollups_daily WHERE FALSE`);
   return parts.map((part) => `(${part})`).join(" UNION ALL ");
 }
 

@@ -48,6 +48,12 @@ const BUCKET_START: Record<RollupTable | "seconds", string> = {
   seconds: "date_trunc('second', ts AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
 };
 
+/** An event's cost in integer nano-dollars, rounded per event as TOTALS_COLUMNS does. */
+export const EVENT_COST_NANO = "floor(cost_usd * 1e9 + 0.5)";
+/** An event's total tokens: the reported total, else input + output. */
+export const EVENT_TOTAL_TOKENS =
+  "coalesce(total_tokens, coalesce(input_tokens, 0) + coalesce(output_tokens, 0))";
+
 /** The DDSketch bucket key of a latency in SQL (see HISTOGRAM_KEY_MAPPING). */
 function histogramKeySql(column: string): string {
   const { lnMultiplier, minPossible, zeroKey } = HISTOGRAM_KEY_MAPPING;
@@ -56,14 +62,9 @@ function histogramKeySql(column: string): string {
 
 /**
  * Rollup rows (ROLLUP_COLUMN_LIST order) of `source`, a query yielding events columns and `sign`
- * (1 for rows added, -1 for rows taken away), bucketed for `table` (or by the second). `histograms: false` leaves the
- * count maps NULL (budget checks only sum).
+ * (1 for rows added, -1 for rows taken away), bucketed for `table` (or by the second).
  */
-export function rollupRowsSql(
-  source: string,
-  table: RollupTable | "seconds",
-  options: { histograms?: boolean } = {},
-): string {
+export function rollupRowsSql(source: string, table: RollupTable | "seconds"): string {
   const keys = KEY_COLUMNS.join(", ");
   const countMap = (name: string, keySql: string, condition: string) => `
     ${name} AS (
@@ -71,7 +72,6 @@ export function rollupRowsSql(
         SELECT ${keys}, (${keySql})::text AS bucket_key, sum(sign) AS n
           FROM src WHERE ${condition} GROUP BY ${keys}, 6) AS keyed
        WHERE n <> 0 GROUP BY ${keys})`;
-  const histograms = options.histograms !== false;
   return `
     WITH src AS (
       SELECT sign, ${BUCKET_START[table]} AS bucket_start, coalesce(tenant_id, '') AS tenant_id,
@@ -88,33 +88,21 @@ export function rollupRowsSql(
         coalesce(sum(sign) FILTER (WHERE streaming), 0)::bigint AS streaming,
         coalesce(sum(sign * input_tokens), 0)::bigint AS input_tokens,
         coalesce(sum(sign * output_tokens), 0)::bigint AS output_tokens,
-        coalesce(sum(sign * coalesce(total_tokens, coalesce(input_tokens, 0) + coalesce(output_tokens, 0))), 0)::bigint AS total_tokens,
+        coalesce(sum(sign * ${EVENT_TOTAL_TOKENS}), 0)::bigint AS total_tokens,
         coalesce(sum(sign * cache_read_tokens), 0)::bigint AS cache_read_tokens,
         coalesce(sum(sign * cache_write_tokens), 0)::bigint AS cache_write_tokens,
         coalesce(sum(sign * reasoning_tokens), 0)::bigint AS reasoning_tokens,
-        -- Integer nano-dollars, rounded per event exactly as TOTALS_COLUMNS does.
-        coalesce(sum(sign * floor(cost_usd * 1e9 + 0.5)), 0)::bigint AS cost_nano,
+        coalesce(sum(sign * ${EVENT_COST_NANO}), 0)::bigint AS cost_nano,
         coalesce(sum(sign * latency_ms), 0)::float8 AS latency_sum,
         coalesce(sum(sign) FILTER (WHERE latency_ms IS NOT NULL), 0)::bigint AS latency_count
-        FROM src GROUP BY ${keys})${
-          histograms
-            ? `,${countMap("latency", histogramKeySql("latency_ms"), "latency_ms IS NOT NULL")},${countMap(
-                "ttft",
-                histogramKeySql("ttft_ms"),
-                "ttft_ms IS NOT NULL",
-              )},${countMap("error_counts", "coalesce(error_type, 'unknown')", "NOT success")}`
-            : ""
-        }
-    SELECT ${keys}, ${SUM_COLUMNS.join(", ")}, ${
-      histograms
-        ? "latency.counts, ttft.counts, error_counts.counts"
-        : "NULL::jsonb, NULL::jsonb, NULL::jsonb"
-    }
-      FROM sums${
-        histograms
-          ? ` LEFT JOIN latency USING (${keys}) LEFT JOIN ttft USING (${keys}) LEFT JOIN error_counts USING (${keys})`
-          : ""
-      }`;
+        FROM src GROUP BY ${keys}),${countMap("latency", histogramKeySql("latency_ms"), "latency_ms IS NOT NULL")},${countMap(
+          "ttft",
+          histogramKeySql("ttft_ms"),
+          "ttft_ms IS NOT NULL",
+        )},${countMap("error_counts", "coalesce(error_type, 'unknown')", "NOT success")}
+    SELECT ${keys}, ${SUM_COLUMNS.join(", ")}, latency.counts, ttft.counts, error_counts.counts
+      FROM sums LEFT JOIN latency USING (${keys}) LEFT JOIN ttft USING (${keys})
+      LEFT JOIN error_counts USING (${keys})`;
 }
 
 /**
