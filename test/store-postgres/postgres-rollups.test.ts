@@ -1,8 +1,13 @@
+import { DDSketch } from "@datadog/sketches-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveBudgetRule } from "../../src/budgets/budget-rule.ts";
 import { openPostgresBudgetLedger } from "../../src/budgets/postgres/postgres-budget-ledger.ts";
 import type { GroupBy, UsageFilter } from "../../src/stats/usage-stats.ts";
 import { createPostgresStore, type PostgresStore } from "../../src/store/postgres/index.ts";
+import {
+  HISTOGRAM_KEY_MAPPING,
+  PERCENTILE_RELATIVE_ACCURACY,
+} from "../../src/store/rollup/latency-histogram.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
 import { expectSameResult } from "../store/rollup-equivalence.ts";
 import { createRandom, sampleEvents } from "../store/sample-events.ts";
@@ -151,6 +156,30 @@ if (await testDatabaseAvailable()) {
         `SELECT min(bucket_start) AS oldest FROM ${schema}.rollups_hourly`,
       );
       expect(oldest!.oldest.getTime()).toBeGreaterThanOrEqual(END_MS - 15 * DAY_MS - HOUR_MS);
+    });
+
+    it("puts a latency in the same histogram bucket in SQL as the JavaScript histograms do", async () => {
+      const values = [0, 1e-9, 0.001, 0.5, 1, 1.5, 2, 17.25, 99.999, 100, 1234.5, 65_000, 3.6e6];
+      for (let index = 0; index < 200; index++) values.push(Math.exp(random() * 16 - 4));
+      const mapping = new DDSketch({ relativeAccuracy: PERCENTILE_RELATIVE_ACCURACY }).mapping;
+      // The rollups' own key expression, read back from the trigger function's source.
+      const [definition] = await runSql<{ source: string }>(
+        `SELECT prosrc AS source FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE n.nspname = $1 AND p.proname = 'llmeter_roll_up_events'`,
+        [schema],
+      );
+      const keySql = /CASE WHEN latency_ms <= .*?::int END/.exec(definition!.source)![0];
+      const rows = await runSql<{ value: number; key: number }>(
+        `SELECT latency_ms AS value, ${keySql} AS key FROM unnest($1::float8[]) AS latency_ms`,
+        [values],
+      );
+      for (const { value, key } of rows) {
+        const expected =
+          value <= HISTOGRAM_KEY_MAPPING.minPossible
+            ? HISTOGRAM_KEY_MAPPING.zeroKey
+            : mapping.key(value);
+        expect(key, `latency ${value}`).toBe(expected);
+      }
     });
 
     it("backfills the rollups of events stored before the migration", async () => {
