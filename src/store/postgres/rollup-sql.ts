@@ -152,8 +152,8 @@ export function rollupMigrationSql(schema: string, timescale: boolean): string {
     ROLLUP_TABLES.map((table) => `${upsertSql(schema, table, SIGNED_SOURCES[operation])};`).join(
       "\n",
     );
-  // A deleted rollup's row is dropped, not left at zero: retention would otherwise keep a row for
-  // every hour it ever deleted.
+  // A rollup emptied by a DELETE (or by an UPDATE that moves events to another key) is dropped,
+  // not left at zero: retention would otherwise keep a row for every hour it ever deleted.
   const dropEmpty = ROLLUP_TABLES.map(
     (table) =>
       `DELETE FROM ${schema}.${table} AS r USING (SELECT DISTINCT ${BUCKET_START[table]} AS bucket_start FROM old_events) AS emptied
@@ -191,6 +191,7 @@ export function rollupMigrationSql(schema: string, timescale: boolean): string {
         ${dropEmpty}
       ELSE
         ${branch("UPDATE")}
+        ${dropEmpty}
       END IF;
       RETURN NULL;
     END $$;
