@@ -95,7 +95,7 @@ export async function openPostgresBudgetLedger(
     application_name: "llmeter-budgets",
   });
   pool.on("error", () => {});
-  let hypertable: boolean;
+  let rollups: boolean;
   try {
     const client = await pool.connect();
     try {
@@ -105,7 +105,7 @@ export async function openPostgresBudgetLedger(
         pg.escapeIdentifier(target.schema),
         target.displayUrl,
       );
-      hypertable = migrated.timescale;
+      rollups = migrated.rollups;
     } finally {
       client.release();
     }
@@ -116,8 +116,8 @@ export async function openPostgresBudgetLedger(
   return new PgBudgetLedger(pool, target.schema, {
     reservationTtlMs: options.reservationTtlMs ?? 10 * 60_000,
     settledGraceMs: options.settledGraceMs ?? 10 * 60_000,
-    // A hypertable has no rollups (its triggers cannot have transition tables).
-    useRollups: options.useRollups !== false && !hypertable,
+    // No rollups where TimescaleDB is installed (hypertables refuse their triggers).
+    useRollups: options.useRollups !== false && rollups,
   });
 }
 

@@ -165,6 +165,8 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
   const health: PostgresStoreHealth = { retries: 0, failedOperations: 0, unavailable: false };
   let closed = false;
   let readyPromise: Promise<{ schemaVersion: number; hypertable: boolean }> | undefined;
+  // Whether migration 3 made rollup tables here (not where TimescaleDB is installed).
+  let rollupsAvailable = false;
 
   function onRetry(error: unknown, attemptNumber: number, delayMs: number): void {
     health.retries += 1;
@@ -198,6 +200,7 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
       let broken: Error | undefined;
       try {
         const result = await migrate(client, target.schema, quotedSchema, target.displayUrl);
+        rollupsAvailable = result.rollups;
         return { schemaVersion: result.version, hypertable: result.timescale };
       } catch (error) {
         if (isTransientError(error)) broken = error as Error;
@@ -316,8 +319,12 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
           );
         }
       }
-      const { hypertable } = await ready();
-      if (!hypertable && options.useRollups !== false && rollupsCanAnswer(query.filter, groupBys)) {
+      await ready();
+      if (
+        rollupsAvailable &&
+        options.useRollups !== false &&
+        rollupsCanAnswer(query.filter, groupBys)
+      ) {
         const timeGroups = groupBys.filter(
           (groupBy): groupBy is "day" | "week" | "month" =>
             groupBy === "day" || groupBy === "week" || groupBy === "month",

@@ -129,8 +129,9 @@ const SIGNED_SOURCES = {
 
 /**
  * Migration 3: the rollup tables, the functions and triggers that maintain them, and a backfill
- * from the events already stored. Without TimescaleDB only: a hypertable refuses triggers with
- * transition tables, so there the store keeps summing the events (and says so in docs).
+ * from the events already stored. Only where TimescaleDB is not installed: a hypertable refuses
+ * triggers with transition tables, so there the store keeps summing the events (it reads rollups
+ * only where their tables exist, see `migrate`).
  */
 export function rollupMigrationSql(schema: string, timescale: boolean): string {
   if (timescale) return "SELECT 1";
