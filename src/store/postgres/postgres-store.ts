@@ -27,6 +27,7 @@ import {
 import { DEFAULT_RETRY_POLICY, isTransientError, type RetryPolicy, withRetries } from "./retry.ts";
 import {
   EMPTY_ROLLUP_ROW,
+  mergeCounts,
   planRollupReads,
   rollupAggregateSql,
   type SummedRollupRow,
@@ -362,10 +363,7 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
             sortGroups(groups, groupBy);
             groupsBy[groupBy] = groups;
           });
-          const errorsByType: Record<string, number> = {};
-          for (const [type, count] of Object.entries(totalsRow.errors ?? {}))
-            errorsByType[type] = Number(count);
-          return { totals, groupsBy, errorsByType };
+          return { totals, groupsBy, errorsByType: mergeCounts(totalsRow.errors) };
         }
       }
       // One query for the totals, one per breakdown and one for errors by type, run at the same

@@ -182,39 +182,32 @@ const SUMMED_COLUMNS = `
     coalesce(sum(latency_count), 0)::float8 AS latency_count`;
 
 /**
- * Sums rollup rows (`source`) per `keySql`, count maps included. The maps are merged set-wise
- * (every row's entries expanded once, then grouped) rather than by an aggregate that rebuilds a
- * growing map per row: measured 10x faster over a month of rollups.
+ * Sums rollup rows (`source`) per `keySql` in SQL; the count maps of each group come back as a
+ * JSON array and are merged in JavaScript (`histogramOf`, `mergeCounts`). Merging them in SQL,
+ * by an aggregate or by expanding every entry and grouping, cost ~1 µs per entry: 250-300 ms
+ * for the hourly rollups of a tenant's month in a zone off UTC.
  */
 function summedRowsSql(source: string, keySql: string): string {
   return `
-    WITH rollup_rows AS MATERIALIZED (SELECT ${keySql} AS key, * FROM (${source}) AS source_rows),
-    sums AS (SELECT key, ${SUMMED_COLUMNS} FROM rollup_rows GROUP BY key),
-    entries AS (
-      SELECT r.key, maps.map, entry.bucket, sum(entry.n::bigint) AS n
-        FROM rollup_rows AS r
-        CROSS JOIN LATERAL (VALUES (1, r.latency_histogram), (2, r.ttft_histogram), (3, r.errors))
-          AS maps (map, counts)
-        CROSS JOIN LATERAL jsonb_each_text(maps.counts) AS entry (bucket, n)
-       GROUP BY 1, 2, 3),
-    maps AS (
-      SELECT key,
-             jsonb_object_agg(bucket, n) FILTER (WHERE map = 1) AS latency_histogram,
-             jsonb_object_agg(bucket, n) FILTER (WHERE map = 2) AS ttft_histogram,
-             jsonb_object_agg(bucket, n) FILTER (WHERE map = 3) AS errors
-        FROM entries WHERE n <> 0 GROUP BY key)
-    SELECT sums.*, maps.latency_histogram, maps.ttft_histogram, maps.errors
-      FROM sums LEFT JOIN maps USING (key)`;
+    SELECT ${keySql} AS key, ${SUMMED_COLUMNS},
+           jsonb_agg(latency_histogram) FILTER (WHERE latency_histogram IS NOT NULL) AS latency_histogram,
+           jsonb_agg(ttft_histogram) FILTER (WHERE ttft_histogram IS NOT NULL) AS ttft_histogram,
+           jsonb_agg(errors) FILTER (WHERE errors IS NOT NULL) AS errors
+      FROM (${source}) AS rollup_rows GROUP BY 1`;
 }
 
 /** A row of summed rollups. */
 export interface SummedRollupRow extends CountsRow {
   latency_sum: number;
   latency_count: number;
-  latency_histogram: Record<string, number> | null;
-  ttft_histogram: Record<string, number> | null;
-  errors: Record<string, number> | null;
+  /** The count maps of the group's rollup rows, merged by `histogramOf` and `mergeCounts`. */
+  latency_histogram: CountMap[] | null;
+  ttft_histogram: CountMap[] | null;
+  errors: CountMap[] | null;
 }
+
+/** A stored count map: histogram bucket key (or error type) → count. */
+type CountMap = Record<string, number>;
 
 /** Summed rollups of no rows. */
 export const EMPTY_ROLLUP_ROW: SummedRollupRow = {
@@ -266,9 +259,19 @@ export function totalsFromRollupRow(row: SummedRollupRow): UsageTotals {
   );
 }
 
-function histogramOf(counts: Record<string, number> | null): LatencyHistogram {
-  if (counts === null) return new LatencyHistogram();
-  return LatencyHistogram.fromKeyCounts(
-    Object.entries(counts).map(([key, count]) => [Number(key), Number(count)]),
-  );
+function histogramOf(maps: CountMap[] | null): LatencyHistogram {
+  const entries: Array<[number, number]> = [];
+  for (const counts of maps ?? []) {
+    for (const key in counts) entries.push([Number(key), counts[key]!]);
+  }
+  return LatencyHistogram.fromKeyCounts(entries);
+}
+
+/** The sum of count maps (errors by type). */
+export function mergeCounts(maps: CountMap[] | null): Record<string, number> {
+  const merged: Record<string, number> = {};
+  for (const counts of maps ?? []) {
+    for (const key in counts) merged[key] = (merged[key] ?? 0) + counts[key]!;
+  }
+  return merged;
 }
