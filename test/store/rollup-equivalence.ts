@@ -1,15 +1,7 @@
 import { expect } from "vitest";
 import { PERCENTILE_RELATIVE_ACCURACY } from "../../src/store/rollup/latency-histogram.ts";
 import type { AggregateResult } from "../../src/store/usage-store.ts";
-
-const PERCENTILES = new Set([
-  "latencyP50",
-  "latencyP95",
-  "latencyP99",
-  "timeToFirstTokenP50",
-  "timeToFirstTokenP95",
-  "timeToFirstTokenP99",
-]);
+import { PERCENTILE_KEYS } from "./store-contract.ts";
 
 /**
  * Checks an aggregate answered from rollups against the same aggregate summed from the events:
@@ -24,7 +16,7 @@ export function expectSameResult(
   const compare = (got: unknown, want: unknown, path: string): void => {
     if (typeof want === "number" && typeof got === "number") {
       const key = path.slice(path.lastIndexOf(".") + 1);
-      const tolerance = PERCENTILES.has(key)
+      const tolerance = PERCENTILE_KEYS.has(key)
         ? PERCENTILE_RELATIVE_ACCURACY
         : key === "avgLatencyMs"
           ? 1e-9
