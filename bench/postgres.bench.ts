@@ -14,6 +14,7 @@ import {
 import { createPostgresStore } from "../src/store/postgres/index.ts";
 import type { UsageEvent } from "../src/usage/usage-event.ts";
 import { median, printTable } from "./measure.ts";
+import { benchEvent, runAdminSql } from "./postgres-bench-data.ts";
 
 const url =
   process.env.LLMETER_TEST_DATABASE_URL ?? "postgres://llmeter:llmeter@127.0.0.1:5432/llmeter_test";
@@ -25,42 +26,13 @@ const BATCH = 5_000; // what the meter's ledger writer hands the store at most
 const DAY_MS = 86_400_000;
 const nowMs = Date.UTC(2026, 10, 22, 12);
 
-const PROVIDER_MODELS = [
-  ["openai", "gpt-4o"],
-  ["openai", "gpt-4o-mini"],
-  ["anthropic", "claude-sonnet-4"],
-  ["google", "gemini-2.5-flash"],
-] as const;
-
-/** Realistic events: ids, attribution, tokens, cost, latency, some attributes and breakdowns. */
+/** Realistic events spread over the 30 days before now (see bench-events.ts). */
 function makeEvents(count: number, prefix: string): UsageEvent[] {
   const events: UsageEvent[] = [];
   for (let index = 0; index < count; index++) {
-    const [provider, model] = PROVIDER_MODELS[index % PROVIDER_MODELS.length]!;
-    const inputTokens = 200 + ((index * 37) % 4000);
-    const outputTokens = 20 + ((index * 13) % 700);
-    events.push({
-      id: `${prefix}-${index}`,
-      timestamp: new Date(nowMs - ((index * 7919) % (30 * DAY_MS))).toISOString(),
-      kind: "llm",
-      operation: "chat",
-      provider,
-      model,
-      success: index % 20 !== 0,
-      ...(index % 20 === 0 ? { errorType: "rate_limit" } : {}),
-      inputTokens,
-      outputTokens,
-      totalTokens: inputTokens + outputTokens,
-      cacheReadTokens: index % 3 === 0 ? Math.floor(inputTokens / 2) : undefined,
-      latencyMs: 200 + ((index * 101) % 3000),
-      tenantId: `tenant-${index % 25}`,
-      userId: `user-${index % 400}`,
-      sessionId: `session-${index % 5000}`,
-      costUsd: (inputTokens * 2.5 + outputTokens * 10) / 1e6,
-      costBreakdown: { input: (inputTokens * 2.5) / 1e6, output: (outputTokens * 10) / 1e6 },
-      priceSource: "catalog",
-      attributes: { feature: index % 2 === 0 ? "chat" : "search" },
-    });
+    events.push(
+      benchEvent(index, nowMs - ((index * 7919) % (30 * DAY_MS)), { prefix, tenants: 25 }),
+    );
   }
   return events;
 }
@@ -175,14 +147,8 @@ function postgresCpuSeconds(): number | undefined {
   return found ? ticks / 100 : undefined;
 }
 
-async function admin(sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
+function admin(sql: string): Promise<pg.QueryResult> {
+  return runAdminSql(url, sql);
 }
 
 const results: Array<Record<string, string | number>> = [];

@@ -57,10 +57,10 @@ if (await testDatabaseAvailable()) {
     });
     afterAll(() => mock.close());
 
-    it("creates the budget tables with migration 2 of the store's schema", async () => {
+    it("creates the budget tables with migration 2 of the store's schema (4 adds the rollups)", async () => {
       const { url, schema } = freshLedgerUrl("bmig");
       const store = createPostgresStore({ url });
-      // Migration 2 made them; later migrations (3: virtual keys) add tables beside them.
+      // Migration 2 made them; later migrations (3: virtual keys, 4: rollups) add tables beside them.
       expect((await store.ready()).schemaVersion).toBeGreaterThanOrEqual(2);
       await store.close();
       const tables = await runSql<{ name: string }>(
@@ -74,6 +74,8 @@ if (await testDatabaseAvailable()) {
           "budget_rules",
           "events",
           "llmeter_migrations",
+          "rollups_daily",
+          "rollups_hourly",
         ]),
       );
     });

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import type { GroupBy, UsageFilter } from "../../src/stats/usage-stats.ts";
-import { PERCENTILE_RELATIVE_ACCURACY } from "../../src/store/rollup/latency-histogram.ts";
 import { SCHEMA_VERSION } from "../../src/store/sqlite/schema.ts";
 import { createSqliteStore, type SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import type { AggregateResult, SessionSummary } from "../../src/store/usage-store.ts";
+import type { SessionSummary } from "../../src/store/usage-store.ts";
 import type { UsageEvent } from "../../src/usage/usage-event.ts";
+import { expectSameResult } from "./rollup-equivalence.ts";
 import { createRandom, sampleEvents } from "./sample-events.ts";
 
 const folder = mkdtempSync(join(tmpdir(), "llmeter-rollups-"));
@@ -17,15 +17,6 @@ let fileCount = 0;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 const END_MS = Date.UTC(2026, 10, 20, 12);
-const PERCENTILES = new Set([
-  "latencyP50",
-  "latencyP95",
-  "latencyP99",
-  "timeToFirstTokenP50",
-  "timeToFirstTokenP95",
-  "timeToFirstTokenP99",
-]);
-
 /** Two handles on one file: one answering from the rollups, one always scanning the events. */
 function openPair(): { rollups: SqliteStore; scan: SqliteStore; path: string } {
   fileCount += 1;
@@ -33,31 +24,6 @@ function openPair(): { rollups: SqliteStore; scan: SqliteStore; path: string } {
   const rollups = createSqliteStore(path);
   const scan = createSqliteStore(path, { useRollups: false });
   return { rollups, scan, path };
-}
-
-/** Sums equal to the nano-dollar, percentiles within the stated 1%. */
-function expectSameResult(actual: AggregateResult, expected: AggregateResult, label: string) {
-  const compare = (got: unknown, want: unknown, path: string): void => {
-    if (typeof want === "number" && typeof got === "number") {
-      const key = path.slice(path.lastIndexOf(".") + 1);
-      const tolerance = PERCENTILES.has(key) ? PERCENTILE_RELATIVE_ACCURACY : 1e-9;
-      const allowed = Math.max(Math.abs(want) * tolerance, 1e-9);
-      if (Math.abs(got - want) > allowed) expect.fail(`${path}: expected ${want}, got ${got}`);
-      return;
-    }
-    if (want !== null && typeof want === "object" && got !== null && typeof got === "object") {
-      expect(Object.keys(got).sort(), `${path} keys`).toEqual(Object.keys(want).sort());
-      for (const key of Object.keys(want))
-        compare(
-          (got as Record<string, unknown>)[key],
-          (want as Record<string, unknown>)[key],
-          `${path}.${key}`,
-        );
-      return;
-    }
-    expect(got, path).toEqual(want);
-  };
-  compare(actual, expected, label);
 }
 
 /** Periods with ragged edges, whole days, open ends and a short one, plus all time. */

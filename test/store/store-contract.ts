@@ -27,7 +27,8 @@ const ALL_GROUPS: GroupBy[] = [
   "month",
 ];
 
-const PERCENTILE_KEYS = new Set([
+/** The totals fields that are percentiles (a sketch-based store may be off by its accuracy). */
+export const PERCENTILE_KEYS = new Set([
   "latencyP50",
   "latencyP95",
   "latencyP99",

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { resolveConnectionTarget } from "../../store/postgres/connection-options.ts";
+import { planRollupReads, planSourceSql } from "../../store/postgres/rollup-query.ts";
+import { EVENT_COST_NANO, EVENT_TOTAL_TOKENS } from "../../store/postgres/rollup-sql.ts";
 import { migrate } from "../../store/postgres/schema.ts";
 import type { BudgetSpend, ReservationRequest } from "../budget-ledger.ts";
 import { firstExceeded } from "../budget-ledger.ts";
@@ -14,8 +16,9 @@ import { budgetWindowAt } from "../budget-window.ts";
 
 /**
  * The budget ledger on PostgreSQL, asynchronous: the same operations as the SQLite `BudgetLedger`,
- * on tables created by the store's migration 2 in the ledger's schema. Spend is summed from the
- * `events` table. A reservation takes `pg_advisory_xact_lock` for each enforced budget (in id
+ * on tables created by the store's migration 2 in the ledger's schema. Spend is read from the
+ * store's rollups (whole days and hours, plus the events of partial edge hours) when the budget's
+ * scope is one a rollup keeps (tenant, provider, model), else summed from the `events` table. A reservation takes `pg_advisory_xact_lock` for each enforced budget (in id
  * order, so two calls under the same budgets never deadlock) and checks and inserts under it, in
  * one transaction: processes reserving under the same budget queue on the lock instead of failing
  * and retrying as they would under SERIALIZABLE, and the lock is released by COMMIT, so it also
@@ -48,6 +51,11 @@ export interface PostgresBudgetLedgerOptions {
   url: string;
   /** Overrides the URL's schema. */
   schema?: string;
+  /**
+   * Whether spend is read from the rollups where the scope allows. Default true; false always
+   * sums the events (the reference, and the benchmark's baseline).
+   */
+  useRollups?: boolean;
   /** A reservation not settled within this is dropped (its process likely crashed). Default 10 min. */
   reservationTtlMs?: number;
   /** How long a settled call counts while its event is on its way to the ledger. Default 10 min. */
@@ -87,10 +95,17 @@ export async function openPostgresBudgetLedger(
     application_name: "llmeter-budgets",
   });
   pool.on("error", () => {});
+  let rollups: boolean;
   try {
     const client = await pool.connect();
     try {
-      await migrate(client, target.schema, pg.escapeIdentifier(target.schema), target.displayUrl);
+      const migrated = await migrate(
+        client,
+        target.schema,
+        pg.escapeIdentifier(target.schema),
+        target.displayUrl,
+      );
+      rollups = migrated.rollups;
     } finally {
       client.release();
     }
@@ -101,6 +116,8 @@ export async function openPostgresBudgetLedger(
   return new PgBudgetLedger(pool, target.schema, {
     reservationTtlMs: options.reservationTtlMs ?? 10 * 60_000,
     settledGraceMs: options.settledGraceMs ?? 10 * 60_000,
+    // No rollups where TimescaleDB is installed (hypertables refuse their triggers).
+    useRollups: options.useRollups !== false && rollups,
   });
 }
 
@@ -110,12 +127,16 @@ class PgBudgetLedger implements PostgresBudgetLedger {
   private readonly pool: pg.Pool;
   private readonly schema: string;
   private readonly q: string;
-  private readonly settings: { reservationTtlMs: number; settledGraceMs: number };
+  private readonly settings: {
+    reservationTtlMs: number;
+    settledGraceMs: number;
+    useRollups: boolean;
+  };
 
   constructor(
     pool: pg.Pool,
     schema: string,
-    settings: { reservationTtlMs: number; settledGraceMs: number },
+    settings: { reservationTtlMs: number; settledGraceMs: number; useRollups: boolean },
   ) {
     this.pool = pool;
     this.schema = schema;
@@ -172,9 +193,13 @@ class PgBudgetLedger implements PostgresBudgetLedger {
     nowMs: number,
   ): Promise<BudgetSpend> {
     const window = budgetWindowAt(this.canonical(rule), nowMs);
-    const { where, values } = scopeSql(rule.scope, 6);
-    // One round trip: the events of the window, and the reservations (a settled one stands for its
-    // call until the call's event is in the ledger).
+    const params: unknown[] = [rule.id, window.key, nowMs];
+    // One round trip: the spend of the window, and the reservations (a settled one stands for its
+    // call until the call's event is in the ledger). Costs in integer nano-dollars per event, as
+    // the stats and the rollups add them, so both ways give the same sum.
+    const spent =
+      this.rollupSpendSql(rule, window.startMs, window.endMs, params) ??
+      this.eventSpendSql(rule.scope, window.startMs, window.endMs, params);
     const result = await client.query<{
       usd: number;
       tokens: number;
@@ -186,11 +211,7 @@ class PgBudgetLedger implements PostgresBudgetLedger {
       settled_tokens: number;
       settled_requests: number;
     }>(
-      `WITH spent AS (
-         SELECT COALESCE(SUM(cost_usd), 0)::float8 AS usd,
-                COALESCE(SUM(COALESCE(total_tokens, COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0))), 0)::float8 AS tokens,
-                COUNT(*)::int AS requests
-           FROM ${this.q}.events WHERE ts >= to_timestamp($1 / 1000.0) AND ts < to_timestamp($2 / 1000.0)${where}),
+      `WITH spent AS (${spent}),
        held AS (
          SELECT COALESCE(SUM(amount_usd) FILTER (WHERE state = 'active'), 0)::float8 AS active_usd,
                 COALESCE(SUM(tokens) FILTER (WHERE state = 'active'), 0)::float8 AS active_tokens,
@@ -199,10 +220,10 @@ class PgBudgetLedger implements PostgresBudgetLedger {
                 COALESCE(SUM(tokens) FILTER (WHERE state = 'settled'), 0)::float8 AS settled_tokens,
                 (COUNT(*) FILTER (WHERE state = 'settled'))::int AS settled_requests
            FROM ${this.q}.budget_reservations r
-          WHERE rule_id = $3 AND window_key = $4 AND expires_ms > $5
+          WHERE rule_id = $1 AND window_key = $2 AND expires_ms > $3
             AND (state = 'active' OR NOT EXISTS (SELECT 1 FROM ${this.q}.events e WHERE e.id = r.event_id)))
        SELECT * FROM spent, held`,
-      [window.startMs, window.endMs, rule.id, window.key, nowMs, ...values],
+      params,
     );
     const row = result.rows[0]!;
     return {
@@ -216,6 +237,50 @@ class PgBudgetLedger implements PostgresBudgetLedger {
       reservedTokens: row.active_tokens,
       reservedRequests: row.active_requests,
     };
+  }
+
+  /** The spend of [startMs, endMs) from the rollups, or undefined when the scope is finer. */
+  private rollupSpendSql(
+    rule: ResolvedBudgetRule,
+    startMs: number,
+    endMs: number,
+    params: unknown[],
+  ): string | undefined {
+    const { scope } = rule;
+    if (!this.settings.useRollups) return undefined;
+    if (scope.userId !== undefined || scope.sessionId !== undefined) return undefined;
+    if (scope.attributes !== undefined && Object.keys(scope.attributes).length > 0)
+      return undefined;
+    const plan = planRollupReads(startMs, endMs, [], "UTC");
+    if (plan === undefined) return undefined;
+    const filter = {
+      ...(scope.tenantId === undefined ? {} : { tenantId: scope.tenantId }),
+      ...(scope.provider === undefined ? {} : { provider: scope.provider }),
+      ...(scope.model === undefined ? {} : { model: scope.model }),
+    };
+    const source = planSourceSql(this.q, plan, filter, params, { spendOnly: true });
+    return `SELECT COALESCE(SUM(cost_nano), 0)::float8 / 1e9 AS usd,
+                   COALESCE(SUM(total_tokens), 0)::float8 AS tokens,
+                   COALESCE(SUM(requests), 0)::int AS requests
+              FROM (${source}) AS rollup_rows`;
+  }
+
+  /** The spend of [startMs, endMs) summed from the events. */
+  private eventSpendSql(
+    scope: BudgetScope,
+    startMs: number,
+    endMs: number,
+    params: unknown[],
+  ): string {
+    params.push(startMs, endMs);
+    const start = `$${params.length - 1}`;
+    const end = `$${params.length}`;
+    const { where, values } = scopeSql(scope, params.length + 1);
+    params.push(...values);
+    return `SELECT COALESCE(SUM(${EVENT_COST_NANO}), 0)::float8 / 1e9 AS usd,
+                   COALESCE(SUM(${EVENT_TOTAL_TOKENS}), 0)::float8 AS tokens,
+                   COUNT(*)::int AS requests
+              FROM ${this.q}.events WHERE ts >= to_timestamp(${start} / 1000.0) AND ts < to_timestamp(${end} / 1000.0)${where}`;
   }
 
   async reserve(request: ReservationRequest): Promise<string> {

@@ -5,6 +5,7 @@ import { reportConfigWarnings } from "../../meter/report-config-warnings.ts";
 import { sortGroups, toGroup } from "../../stats/aggregate-events.ts";
 import { GROUP_BY_VALUES, type GroupBy, type UsageGroup } from "../../stats/usage-stats.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
+import { rollupsCanAnswer } from "../rollup/rollups-can-answer.ts";
 import type {
   AggregateQuery,
   AggregateResult,
@@ -25,6 +26,14 @@ import {
   rowFromEvent,
 } from "./event-columns.ts";
 import { DEFAULT_RETRY_POLICY, isTransientError, type RetryPolicy, withRetries } from "./retry.ts";
+import {
+  EMPTY_ROLLUP_ROW,
+  mergeCounts,
+  planRollupReads,
+  rollupAggregateSql,
+  type SummedRollupRow,
+  totalsFromRollupRow,
+} from "./rollup-query.ts";
 import { migrate } from "./schema.ts";
 import {
   checkTimeZone,
@@ -57,6 +66,11 @@ export interface PostgresStoreOptions {
    * stored whole or not at all. Default 1,000.
    */
   insertChunkSize?: number;
+  /**
+   * Whether aggregates read the hourly and daily rollups (plus the events of partial edge hours).
+   * Default true; false always sums the events, the reference the rollups are tested against.
+   */
+  useRollups?: boolean;
   /** Where the store reports an outage and its end. Default: one line on stderr each. */
   onDiagnostic?: (message: string, error?: unknown) => void;
   /** Environment and working directory to read `LLMETER_*` settings from. */
@@ -153,6 +167,8 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
   const health: PostgresStoreHealth = { retries: 0, failedOperations: 0, unavailable: false };
   let closed = false;
   let readyPromise: Promise<{ schemaVersion: number; hypertable: boolean }> | undefined;
+  // Whether migration 4 made rollup tables here (not where TimescaleDB is installed).
+  let rollupsAvailable = false;
 
   function onRetry(error: unknown, attemptNumber: number, delayMs: number): void {
     health.retries += 1;
@@ -186,6 +202,7 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
       let broken: Error | undefined;
       try {
         const result = await migrate(client, target.schema, quotedSchema, target.displayUrl);
+        rollupsAvailable = result.rollups;
         return { schemaVersion: result.version, hypertable: result.timescale };
       } catch (error) {
         if (isTransientError(error)) broken = error as Error;
@@ -325,6 +342,52 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
           throw new RangeError(
             `Unknown groupBy "${groupBy}". Use one of: ${GROUP_BY_VALUES.join(", ")}.`,
           );
+        }
+      }
+      await ready();
+      if (
+        rollupsAvailable &&
+        options.useRollups !== false &&
+        rollupsCanAnswer(query.filter, groupBys)
+      ) {
+        const timeGroups = groupBys.filter(
+          (groupBy): groupBy is "day" | "week" | "month" =>
+            groupBy === "day" || groupBy === "week" || groupBy === "month",
+        );
+        const plan = planRollupReads(
+          query.filter.sinceMs,
+          query.filter.untilMs,
+          timeGroups,
+          query.timeZone,
+        );
+        if (plan !== undefined) {
+          // Totals (with errors by type) and each breakdown, in parallel as below.
+          const [totalsResult, ...groupResults] = await Promise.all(
+            [undefined, ...groupBys].map((groupBy) => {
+              const { sql, params } = rollupAggregateSql(
+                quotedSchema,
+                plan,
+                query.filter,
+                groupBy,
+                query.timeZone,
+              );
+              return run("aggregate usage", () =>
+                reportingQuery<SummedRollupRow & { key: string }>(sql, params),
+              );
+            }),
+          );
+          // No rollup row at all: no group, so no row; the totals are then those of nothing.
+          const totalsRow = totalsResult!.rows[0] ?? EMPTY_ROLLUP_ROW;
+          const totals = totalsFromRollupRow(totalsRow);
+          const groupsBy: Partial<Record<GroupBy, UsageGroup[]>> = {};
+          groupBys.forEach((groupBy, index) => {
+            const groups = groupResults[index]!.rows.map((row) =>
+              toGroup(row.key, totalsFromRollupRow(row), totals.totalCostUsd),
+            );
+            sortGroups(groups, groupBy);
+            groupsBy[groupBy] = groups;
+          });
+          return { totals, groupsBy, errorsByType: mergeCounts(totalsRow.errors) };
         }
       }
       // One query for the totals, one per breakdown and one for errors by type, run at the same

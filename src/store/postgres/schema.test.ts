@@ -29,6 +29,13 @@ describe("PostgreSQL migrations", () => {
     expect(call).toBeLessThan(timescale.indexOf("CREATE INDEX events_by_time"));
   });
 
+  it("keeps rollups by triggers with transition tables on a plain table only (hypertables refuse them)", () => {
+    expect(plain).toMatch(/REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT/);
+    expect(plain).toMatch(/CREATE TABLE "ledger".rollups_hourly/);
+    expect(timescale).not.toMatch(/REFERENCING/);
+    expect(timescale).not.toMatch(/rollups_hourly/);
+  });
+
   it("escapes a quote in the schema name inside the create_hypertable literal", () => {
     const sql = MIGRATIONS[0]!(`"it's"`, { timescale: true, timescaleSchema: '"public"' });
     expect(sql).toContain(`create_hypertable('"it''s".events', 'ts'`);

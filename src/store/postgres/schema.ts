@@ -1,4 +1,5 @@
 import type { PoolClient } from "pg";
+import { rollupMigrationSql } from "./rollup-sql.ts";
 
 /**
  * The PostgreSQL ledger's schema as ordered migrations. `<schema>.llmeter_migrations` records
@@ -114,6 +115,9 @@ export const MIGRATIONS: readonly Migration[] = [
       rotated_ms bigint,
       revoked_ms bigint
     );`,
+  // 4: hourly and daily rollups kept by statement-level triggers, backfilled from the events
+  // (src/store/postgres/rollup-sql.ts).
+  (schema, { timescale }) => rollupMigrationSql(schema, timescale),
 ];
 
 /** The schema version this code writes. A newer database is refused rather than misread. */
@@ -132,11 +136,16 @@ export async function migrate(
   schema: string,
   quotedSchema: string,
   displayUrl: string,
-): Promise<{ version: number; timescale: boolean; migrated: boolean }> {
+): Promise<{ version: number; timescale: boolean; migrated: boolean; rollups: boolean }> {
   // Fast path without the lock: already current.
   const before = await currentVersion(client, quotedSchema);
   if (before === SCHEMA_VERSION) {
-    return { version: before, timescale: await isHypertable(client, schema), migrated: false };
+    return {
+      version: before,
+      timescale: await isHypertable(client, schema),
+      migrated: false,
+      rollups: await hasRollups(client, quotedSchema),
+    };
   }
   if (before > SCHEMA_VERSION) throw newerSchemaError(displayUrl, schema, before);
 
@@ -176,6 +185,7 @@ export async function migrate(
       version: SCHEMA_VERSION,
       timescale: await isHypertable(client, schema),
       migrated: locked < SCHEMA_VERSION,
+      rollups: await hasRollups(client, quotedSchema),
     };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => {
@@ -194,6 +204,17 @@ async function currentVersion(client: PoolClient, quotedSchema: string): Promise
     `SELECT max(version) AS version FROM ${quotedSchema}.llmeter_migrations`,
   );
   return result.rows[0]?.version ?? 0;
+}
+
+/**
+ * Whether migration 4 created the rollup tables. It does not where TimescaleDB is installed (see
+ * rollup-sql.ts), even for an events table created as a plain table before the extension was.
+ */
+async function hasRollups(client: PoolClient, quotedSchema: string): Promise<boolean> {
+  const result = await client.query<{ table: string | null }>("SELECT to_regclass($1) AS table", [
+    `${quotedSchema}.rollups_daily`,
+  ]);
+  return result.rows[0]?.table != null;
 }
 
 async function hasTimescale(client: PoolClient): Promise<boolean> {

@@ -1,4 +1,9 @@
-import { NONE_KEY, TOTALS_QUANTILES, totalsFromCounts } from "../../stats/aggregate-events.ts";
+import {
+  NONE_KEY,
+  TOTALS_QUANTILES,
+  type TotalsCounts,
+  totalsFromCounts,
+} from "../../stats/aggregate-events.ts";
 import { assertTimeZone } from "../../stats/time-buckets.ts";
 import type { GroupBy, UsageFilter, UsageTotals } from "../../stats/usage-stats.ts";
 
@@ -41,9 +46,15 @@ const NONE = `'${NONE_KEY}'`;
 /**
  * The SQL expression of a group key. Day, week and month are computed in the query's time zone
  * (`AT TIME ZONE`, with `timeZoneParam` a placeholder holding an IANA name); weeks start on Monday
- * as in ISO 8601, like `weekKey`.
+ * as in ISO 8601, like `weekKey`. `columns` names the time and tenant columns (rollups: the
+ * bucket start, and '' for no tenant).
  */
-export function groupKeySql(groupBy: GroupBy, timeZoneParam: string): string {
+export function groupKeySql(
+  groupBy: GroupBy,
+  timeZoneParam: string,
+  columns: { time: string; tenant: string } = { time: "ts", tenant: "tenant_id" },
+): string {
+  const { time, tenant } = columns;
   switch (groupBy) {
     case "provider":
       return "provider";
@@ -52,17 +63,17 @@ export function groupKeySql(groupBy: GroupBy, timeZoneParam: string): string {
     case "kind":
       return "kind";
     case "tenant":
-      return `coalesce(tenant_id, ${NONE})`;
+      return `coalesce(${tenant}, ${NONE})`;
     case "user":
       return `coalesce(user_id, ${NONE})`;
     case "session":
       return `coalesce(session_id, ${NONE})`;
     case "day":
-      return `to_char(ts AT TIME ZONE ${timeZoneParam}, 'YYYY-MM-DD')`;
+      return `to_char(${time} AT TIME ZONE ${timeZoneParam}, 'YYYY-MM-DD')`;
     case "week":
-      return `to_char(date_trunc('week', ts AT TIME ZONE ${timeZoneParam}), 'YYYY-MM-DD')`;
+      return `to_char(date_trunc('week', ${time} AT TIME ZONE ${timeZoneParam}), 'YYYY-MM-DD')`;
     case "month":
-      return `to_char(ts AT TIME ZONE ${timeZoneParam}, 'YYYY-MM')`;
+      return `to_char(${time} AT TIME ZONE ${timeZoneParam}, 'YYYY-MM')`;
   }
 }
 
@@ -119,24 +130,35 @@ export function totalsFromRow(row: TotalsRow): UsageTotals {
   const at = (values: Array<number | null> | null) => (quantile: number) =>
     values?.[TOTALS_QUANTILES.indexOf(quantile as (typeof TOTALS_QUANTILES)[number])] ?? undefined;
   return totalsFromCounts(
-    {
-      requests: row.requests,
-      successes: row.successes,
-      cached: row.cached,
-      unpriced: row.unpriced,
-      streaming: row.streaming,
-      inputTokens: row.input_tokens,
-      outputTokens: row.output_tokens,
-      totalTokens: row.total_tokens,
-      cacheReadTokens: row.cache_read_tokens,
-      cacheWriteTokens: row.cache_write_tokens,
-      reasoningTokens: row.reasoning_tokens,
-      costNano: row.cost_nano_usd,
-    },
+    countsFromRow(row),
     row.avg_latency_ms ?? undefined,
     at(row.latency_percentiles),
     at(row.ttft_percentiles),
   );
+}
+
+/** The count columns of a totals row (events summed, or rollups summed). */
+export type CountsRow = Omit<
+  TotalsRow,
+  "avg_latency_ms" | "latency_percentiles" | "ttft_percentiles"
+>;
+
+/** `TotalsCounts` from the count columns of a row. */
+export function countsFromRow(row: CountsRow): TotalsCounts {
+  return {
+    requests: row.requests,
+    successes: row.successes,
+    cached: row.cached,
+    unpriced: row.unpriced,
+    streaming: row.streaming,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    totalTokens: row.total_tokens,
+    cacheReadTokens: row.cache_read_tokens,
+    cacheWriteTokens: row.cache_write_tokens,
+    reasoningTokens: row.reasoning_tokens,
+    costNano: row.cost_nano_usd,
+  };
 }
 
 /** Totals of no events at all. */

@@ -9,6 +9,17 @@ export const PERCENTILE_RELATIVE_ACCURACY = 0.01;
 // merge hundreds of thousands of stored rollups), and stored compactly as a BLOB.
 const mapping = new DDSketch({ relativeAccuracy: PERCENTILE_RELATIVE_ACCURACY }).mapping;
 const ZERO_KEY = -2_147_483_648;
+/**
+ * How a value maps to its bucket key, for stores that compute keys in SQL (PostgreSQL rollups):
+ * key = ceil(ln(value) × lnMultiplier); values at or below `minPossible` go to `zeroKey`.
+ * The same arithmetic as DDSketch's LogarithmicMapping (log2(value) × its multiplier).
+ */
+export const HISTOGRAM_KEY_MAPPING = {
+  lnMultiplier:
+    1 / Math.log1p((2 * PERCENTILE_RELATIVE_ACCURACY) / (1 - PERCENTILE_RELATIVE_ACCURACY)),
+  minPossible: mapping.minPossible,
+  zeroKey: ZERO_KEY,
+} as const;
 // At 1% accuracy, keys from 1 ns to 10^10 ms span about 1,700 buckets: a dense array stays small.
 const MIN_CAPACITY = 64;
 
@@ -115,6 +126,15 @@ export class LatencyHistogram {
       pairs[at++] = count;
     }
     return new Uint8Array(pairs.buffer);
+  }
+
+  /** A histogram from (bucket key, count) entries, as `HISTOGRAM_KEY_MAPPING` computed them. */
+  static fromKeyCounts(entries: Iterable<[number, number]>): LatencyHistogram {
+    const pairs: number[] = [];
+    for (const [key, count] of entries) pairs.push(key, count);
+    const histogram = new LatencyHistogram();
+    histogram.mergeEncoded(new Uint8Array(Int32Array.from(pairs).buffer));
+    return histogram;
   }
 
   static decode(bytes: Uint8Array | null | undefined): LatencyHistogram {

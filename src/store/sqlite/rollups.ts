@@ -4,6 +4,7 @@ import type { GroupBy, UsageFilter, UsageGroup } from "../../stats/usage-stats.t
 import type { UsageEvent } from "../../usage/usage-event.ts";
 import { LatencyHistogram } from "../rollup/latency-histogram.ts";
 import { RollupAccumulator, type StoredRollup } from "../rollup/rollup-accumulator.ts";
+import { rollupsCanAnswer } from "../rollup/rollups-can-answer.ts";
 import { createTimeBucketKeyer } from "../time-bucket-keyer.ts";
 import type { AggregateResult } from "../usage-store.ts";
 import { AGGREGATE_COLUMNS, createRowKeyers, fillRowView, type Row } from "./aggregate-rows.ts";
@@ -465,16 +466,6 @@ export function backfillRollups(db: DatabaseSync): void {
   new RollupWriter(db, { days: false }).rebuildHours(hours.map((row) => row.hour));
 }
 
-const ROLLUP_GROUPS = new Set<GroupBy>([
-  "provider",
-  "model",
-  "tenant",
-  "kind",
-  "day",
-  "week",
-  "month",
-]);
-
 /**
  * Answers an aggregate from rollups for the whole hours in the period and from events for the
  * partial hours at its edges (and for hours that straddle a day boundary of `timeZone`, as in
@@ -488,8 +479,7 @@ export function aggregateFromRollups(
   timeZone: string,
   scanEvents: (filter: UsageFilter) => Iterable<Row>,
 ): AggregateResult | undefined {
-  if (filter.userId !== undefined || filter.sessionId !== undefined) return undefined;
-  if (!groupBys.every((groupBy) => ROLLUP_GROUPS.has(groupBy))) return undefined;
+  if (!rollupsCanAnswer(filter, groupBys)) return undefined;
   const firstHour =
     filter.sinceMs === undefined ? undefined : Math.ceil(filter.sinceMs / HOUR_MS) * HOUR_MS;
   const endHour =
