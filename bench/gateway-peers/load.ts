@@ -49,7 +49,11 @@ export function percentile(sorted: number[], share: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * share))]!;
 }
 
-/** `rate` requests per second for `seconds`, each timed from its scheduled start. */
+/**
+ * `rate` requests per second for `seconds`, each timed from its scheduled start (so a stalled
+ * generator or target counts the wait), or from when it was sent if that was earlier: timers are
+ * coarser than 1 ms, so a request due within a millisecond goes at once rather than late.
+ */
 export async function openLoop(
   pool: Pool,
   target: Target,
@@ -65,11 +69,12 @@ export async function openLoop(
     const scheduled = start + (index * 1000) / rate;
     const wait = scheduled - performance.now();
     if (wait > 1) await sleep(wait);
+    const from = Math.min(scheduled, performance.now());
     inFlight.push(
       sendChat(pool, target, false).then(
         (status) => {
           if (status !== 200) errors += 1;
-          latencies.push(performance.now() - scheduled);
+          latencies.push(performance.now() - from);
         },
         () => {
           errors += 1;
