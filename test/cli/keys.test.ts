@@ -78,6 +78,10 @@ describe("llmeter keys", () => {
         ["--window", "year", "--limit-usd", "5"],
         /--window "year" is unknown. Use day, week or month/,
       ],
+      [
+        ["--window", "week"],
+        /--window week is the window of a spend limit.*--limit-usd 50 --window week/,
+      ],
       [["--rate-limit", "10/hour"], /--rate-limit "10\/hour" is not a rate.*60\/min/],
       [["--provider", "openia"], /--provider "openia" is not a gateway route. Use one of openai/],
       [["--tenant", " "], /--tenant is empty/],

@@ -28,7 +28,7 @@ interface CreateFlags {
   name?: string;
   provider?: string;
   limitUsd?: string;
-  window: string;
+  window?: string;
   rateLimit?: string;
   json?: boolean;
 }
@@ -58,7 +58,7 @@ export function registerKeysCommand(program: Command, context: CliContext): void
         `the only provider route it may call (${GATEWAY_PROVIDER_NAMES.join(", ")})`,
       )
       .option("--limit-usd <amount>", "spend limit per window, enforced before each call")
-      .option("--window <window>", "window of --limit-usd: day, week or month", "day")
+      .option("--window <window>", "window of --limit-usd: day, week or month (default: day)")
       .option("--rate-limit <rate>", "requests per minute per gateway process, e.g. 60/min")
       .option("--json", "print JSON"),
   )
@@ -195,8 +195,13 @@ function recordFromFlags(flags: CreateFlags, context: CliContext): Omit<VirtualK
       );
     record.provider = flags.provider;
   }
-  if (!(WINDOWS as readonly string[]).includes(flags.window))
-    throw new CliUsageError(`--window "${flags.window}" is unknown. Use day, week or month.`);
+  const window = flags.window ?? "day";
+  if (!(WINDOWS as readonly string[]).includes(window))
+    throw new CliUsageError(`--window "${window}" is unknown. Use day, week or month.`);
+  if (flags.window !== undefined && flags.limitUsd === undefined)
+    throw new CliUsageError(
+      `--window ${flags.window} is the window of a spend limit, and this key has none. Add --limit-usd, e.g. --limit-usd 50 --window ${flags.window}, or leave --window out.`,
+    );
   if (flags.limitUsd !== undefined) {
     const limit = Number(flags.limitUsd);
     if (!/^\d+(\.\d+)?$/.test(flags.limitUsd) || !(limit > 0))
@@ -204,7 +209,7 @@ function recordFromFlags(flags: CreateFlags, context: CliContext): Omit<VirtualK
         `--limit-usd "${flags.limitUsd}" is not an amount. Use a positive number of dollars, e.g. --limit-usd 50.`,
       );
     record.limitUsd = limit;
-    record.window = flags.window as VirtualKeyWindow;
+    record.window = window as VirtualKeyWindow;
   }
   if (flags.rateLimit !== undefined) {
     const match = /^(\d+)(?:\s*\/\s*(?:m|min|minute))?$/.exec(flags.rateLimit.trim());
