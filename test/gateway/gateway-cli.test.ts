@@ -44,10 +44,12 @@ describe("llmeter gateway", () => {
       stdout += chunk;
     });
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    while (!/llmeter gateway on (http:\/\/\S+) /.test(stdout)) {
+    // The start-up text ends with the base URL variables; the line before them says the keys' mode.
+    while (!/GOOGLE_GEMINI_BASE_URL=\S+\n/.test(stdout)) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const url = /llmeter gateway on (http:\/\/\S+) /.exec(stdout)?.[1];
+    expect(stdout).toContain("pass-through: clients send their own provider keys");
     expect(stdout).toContain(`OPENAI_BASE_URL=${url}/openai/v1`);
     const response = await fetch(`${url}/openai/v1/chat/completions`, {
       method: "POST",
@@ -119,10 +121,13 @@ describe("llmeter gateway", () => {
       output += chunk;
     });
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    while (!/llmeter gateway on (http:\/\/\S+) /.test(output)) {
+    while (!/GOOGLE_GEMINI_BASE_URL=\S+\n/.test(output)) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const url = /llmeter gateway on (http:\/\/\S+) /.exec(output)?.[1];
+    expect(output).toContain(
+      "virtual keys: 1 active; clients' own provider keys are also forwarded (--allow-pass-through)",
+    );
     const call = (credential: string) =>
       fetch(`${url}/openai/v1/chat/completions`, {
         method: "POST",

@@ -106,10 +106,12 @@ export function registerGatewayCommand(program: Command, context: CliContext): v
           throw new CliUsageError((error as Error).message);
         throw error;
       }
+      const keys = await activeVirtualKeys(location);
       await writeOut(
         context.stdout,
         [
           `llmeter gateway on ${gateway.url} (ledger: ${redactLocation(location)}). Ctrl-C to stop.`,
+          keysModeLine(keys, flags.allowPassThrough === true),
           `  OPENAI_BASE_URL=${gateway.url}/openai/v1`,
           `  ANTHROPIC_BASE_URL=${gateway.url}/anthropic`,
           `  GOOGLE_GEMINI_BASE_URL=${gateway.url}/gemini`,
@@ -130,4 +132,31 @@ function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || port > 65_535)
     throw new CliUsageError(`--port "${text}" is not a port. Use a number from 0 to 65535.`);
   return port;
+}
+
+/** How many unrevoked virtual keys the ledger holds; undefined when they cannot be read now. */
+async function activeVirtualKeys(location: string): Promise<number | undefined> {
+  const { openVirtualKeyStore } = await import(
+    "../../gateway/virtual-keys/open-virtual-key-store.ts"
+  );
+  const store = await openVirtualKeyStore(location, { create: false });
+  try {
+    return await store.activeCount();
+  } catch {
+    return undefined;
+  } finally {
+    await store.close().catch(() => {});
+  }
+}
+
+/** The start-up line that says which keys the gateway takes (docs/gateway.md#virtual-keys). */
+function keysModeLine(active: number | undefined, allowPassThrough: boolean): string {
+  if (active === undefined)
+    return "  virtual keys: not readable yet (the gateway checks again on each request)";
+  if (active === 0)
+    return "  pass-through: clients send their own provider keys (virtual keys: llmeter keys create)";
+  const passThrough = allowPassThrough
+    ? "clients' own provider keys are also forwarded (--allow-pass-through)"
+    : "clients' own provider keys get 401 (--allow-pass-through to accept them)";
+  return `  virtual keys: ${active} active; ${passThrough}`;
 }
