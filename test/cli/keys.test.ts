@@ -95,6 +95,28 @@ describe("llmeter keys", () => {
     expect(JSON.parse((await keys("list", "--json")).stdout).keys).toHaveLength(1);
   });
 
+  it("budget set and remove leave a key's budget to llmeter keys, and say how to change it", async () => {
+    const created = JSON.parse((await keys("create", "--limit-usd", "50", "--json")).stdout);
+    const budgetId = `key:${created.key.id}`;
+    const budget = (...argv: string[]) =>
+      runInProcess(["budget", ...argv, "--db", ledger], {
+        cwd,
+        openStore: (location) => openStore(location),
+      });
+    for (const argv of [
+      ["set", budgetId, "--window", "day", "--limit-usd", "500", "--enforce"],
+      ["remove", budgetId],
+    ]) {
+      const refused = await budget(...argv);
+      expect(refused.code, argv.join(" ")).toBe(2);
+      expect(refused.stderr).toContain(`llmeter keys revoke ${created.key.id}`);
+    }
+    const listed = JSON.parse((await budget("list", "--json")).stdout) as {
+      budgets: Array<{ id: string; limitUsd?: number }>;
+    };
+    expect(listed.budgets.find((rule) => rule.id === budgetId)?.limitUsd).toBe(50);
+  });
+
   it("rotate and revoke name a missing or revoked key", async () => {
     const created = JSON.parse((await keys("create", "--json")).stdout);
     const rotated = await keys("rotate", created.key.id, "--json");

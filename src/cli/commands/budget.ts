@@ -86,6 +86,7 @@ export function registerBudgetCommand(program: Command, context: CliContext): vo
       "\nExamples:\n  llmeter budget set daily --window day --limit-usd 50 --enforce\n  llmeter budget set acme-month --tenant acme --window month --tz Europe/Paris --limit-usd 2000",
     )
     .action(async (id: string, flags: SetFlags) => {
+      refuseVirtualKeyBudget(id, "set");
       const rule = ruleFromFlags(id, flags, context);
       await withBudgetLedger(flags, context, true, async (ledger) => {
         ledger.saveRule(rule, context.now());
@@ -150,6 +151,7 @@ export function registerBudgetCommand(program: Command, context: CliContext): vo
       .command("remove <id>")
       .description("delete a budget rule kept in the ledger, with its alert history"),
   ).action(async (id: string, flags: { db?: string }) => {
+    refuseVirtualKeyBudget(id, "remove");
     const removed = await withBudgetLedger(flags, context, false, async (ledger) =>
       ledger.removeRule(id),
     );
@@ -301,6 +303,18 @@ export async function withBudgetLedger<T>(
       ledger.close();
     }
   });
+}
+
+/**
+ * `key:<id>` is the budget `llmeter keys` keeps for a virtual key's --limit-usd. Changed here, it
+ * would disagree with the key's record (and `keys list`), so it is refused with the way that works.
+ */
+function refuseVirtualKeyBudget(id: string, action: "set" | "remove"): void {
+  if (!id.startsWith("key:")) return;
+  const keyId = id.slice("key:".length);
+  throw new CliUsageError(
+    `Budget "${id}" belongs to the virtual key ${keyId} and is kept by llmeter keys, so budget ${action} leaves it alone. To change the key's limit, revoke it and create another: llmeter keys revoke ${keyId} && llmeter keys create --limit-usd <N> (with the same --tenant and --user). Pick another id for a budget of your own.`,
+  );
 }
 
 function ruleFromFlags(id: string, flags: SetFlags, context: CliContext): ResolvedBudgetRule {
