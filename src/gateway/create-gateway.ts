@@ -27,7 +27,6 @@ import { loadTraceContinuation } from "./trace-context.ts";
 import { openVirtualKeyStore } from "./virtual-keys/open-virtual-key-store.ts";
 import { resolveProviderKeys } from "./virtual-keys/provider-keys.ts";
 import { createVirtualKeyAccess } from "./virtual-keys/virtual-key-access.ts";
-import type { VirtualKeyStore } from "./virtual-keys/virtual-key-store.ts";
 
 /** Options of `createGateway`. They win over the `gateway` setting of `.llmeter/config.json`. */
 export interface GatewayOptions {
@@ -88,6 +87,12 @@ export interface Gateway {
   readonly host: string;
   readonly port: number;
   readonly meter: Meter;
+  /**
+   * Unrevoked virtual keys in the ledger when the gateway started: 0 means clients' own provider
+   * keys pass through; undefined when the keys could not be read then (they are checked again on
+   * each request).
+   */
+  readonly virtualKeysAtStart: number | undefined;
   /** Requests being proxied right now (streams included). */
   inFlight(): number;
   /**
@@ -140,10 +145,22 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     options.access === undefined && ledger !== false
       ? await openVirtualKeyStore(ledger, { create: false })
       : undefined;
+  // Read once at start: for the budgets below and for what `llmeter gateway` says at start.
+  let virtualKeysAtStart: number | undefined = 0;
+  try {
+    if (keyStore !== undefined) virtualKeysAtStart = await keyStore.activeCount();
+  } catch (error) {
+    virtualKeysAtStart = undefined;
+    if (options.budgets === undefined)
+      diagnostics(
+        "warn",
+        "gateway: the virtual keys could not be read at start; keys with a USD limit are refused until the gateway restarts with its ledger reachable",
+        error,
+      );
+  }
   // A ledger with virtual keys needs budgets even when none are configured (on PostgreSQL a meter
   // given no budgets does not look for saved rules): each key's USD limit is a saved rule.
-  const budgets =
-    options.budgets ?? ((await hasActiveKeys(keyStore, diagnostics)) ? [] : undefined);
+  const budgets = options.budgets ?? ((virtualKeysAtStart ?? 0) > 0 ? [] : undefined);
   const sinks: UsageSink[] = prometheus === undefined ? [] : [prometheus.sink];
   const meter =
     options.meter ??
@@ -344,6 +361,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     host: address.address,
     port: address.port,
     meter,
+    virtualKeysAtStart,
     inFlight: () => inFlight.size,
     close() {
       closing ??= (async () => {
@@ -397,24 +415,6 @@ function resolveRoutes(
     });
   }
   return routes;
-}
-
-/** Whether the ledger has unrevoked virtual keys; false (reported) when it cannot be read yet. */
-async function hasActiveKeys(
-  store: VirtualKeyStore | undefined,
-  diagnostics: DiagnosticsLogger,
-): Promise<boolean> {
-  if (store === undefined) return false;
-  try {
-    return (await store.activeCount()) > 0;
-  } catch (error) {
-    diagnostics(
-      "warn",
-      "gateway: the virtual keys could not be read at start; keys with a USD limit are refused until the gateway restarts with its ledger reachable",
-      error,
-    );
-    return false;
-  }
 }
 
 /** The Prometheus exporter, when the optional `prom-client` is installed. */

@@ -106,12 +106,11 @@ export function registerGatewayCommand(program: Command, context: CliContext): v
           throw new CliUsageError((error as Error).message);
         throw error;
       }
-      const keys = await activeVirtualKeys(location);
       await writeOut(
         context.stdout,
         [
           `llmeter gateway on ${gateway.url} (ledger: ${redactLocation(location)}). Ctrl-C to stop.`,
-          keysModeLine(keys, flags.allowPassThrough === true),
+          keysModeLine(gateway.virtualKeysAtStart, flags.allowPassThrough === true),
           `  OPENAI_BASE_URL=${gateway.url}/openai/v1`,
           `  ANTHROPIC_BASE_URL=${gateway.url}/anthropic`,
           `  GOOGLE_GEMINI_BASE_URL=${gateway.url}/gemini`,
@@ -132,21 +131,6 @@ function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || port > 65_535)
     throw new CliUsageError(`--port "${text}" is not a port. Use a number from 0 to 65535.`);
   return port;
-}
-
-/** How many unrevoked virtual keys the ledger holds; undefined when they cannot be read now. */
-async function activeVirtualKeys(location: string): Promise<number | undefined> {
-  const { openVirtualKeyStore } = await import(
-    "../../gateway/virtual-keys/open-virtual-key-store.ts"
-  );
-  const store = await openVirtualKeyStore(location, { create: false });
-  try {
-    return await store.activeCount();
-  } catch {
-    return undefined;
-  } finally {
-    await store.close().catch(() => {});
-  }
 }
 
 /** The start-up line that says which keys the gateway takes (docs/gateway.md#virtual-keys). */
