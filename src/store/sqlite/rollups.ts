@@ -260,8 +260,8 @@ export class RollupWriter {
 
   /**
    * Moves the cost sums of events whose cost changed: only `cost_nano` and `unpriced` depend on an
-   * event's cost, so they shift by the difference instead of the hours' events being read again
-   * (a third of a reprice's time). The result is what `rebuildHours` computes: each event counts
+   * event's cost, so they shift by the difference instead of every event of the touched hours
+   * being read again. The result is what `rebuildHours` computes: each event counts
    * `Math.round(costUsd * 1e9)`, as in `addEventToCounts`. Returns the hours that had no rollup
    * row to shift; the caller rebuilds those.
    */
@@ -312,7 +312,7 @@ export class RollupWriter {
           row[3] as string,
           row[1] as string,
         ];
-        const id = `${key[0]}\u0000${key[1]}\u0000${key[2]}\u0000${key[3]}\u0000${key[4]}`;
+        const id = key.join("\u0000");
         let entry = byKey.get(id);
         if (entry === undefined) {
           entry = { key, sums: new RollupAccumulator() };
@@ -375,7 +375,6 @@ class RollupGroups {
   }
 }
 
-/** The upsert that adds a batch's sums to a stored rollup (hourly or daily). */
 /** An event whose cost changed, as `shiftCosts` needs it: its rollup key, its cost before and after. */
 export interface CostChange {
   /** '' for no tenant, as in the rollups' key. */
@@ -422,6 +421,7 @@ function prepareCostShift(db: DatabaseSync, table: string, timeColumn: string): 
   );
 }
 
+/** The upsert that adds a batch's sums to a stored rollup (hourly or daily). */
 function prepareUpsert(db: DatabaseSync, table: string, timeColumn: string): StatementSync {
   const keyColumns = KEY_COLUMNS.map((column) => (column === "hour_ms" ? timeColumn : column));
   const columns = [

@@ -63,16 +63,6 @@ export interface SqliteStore extends UsageStore {
 
 const PAGE_SIZE = 1000;
 
-/**
- * Opens (creating if needed) a SQLite ledger file on Node's built-in `node:sqlite`: WAL, so the CLI
- * can read while applications write; a busy timeout plus retries, so several processes can share
- * one file; one transaction per appended batch; schema migrations on open. A new file and its
- * folder are readable by their owner only (0600 / 0700).
- *
- * @example
- * const store = createSqliteStore(".llmeter/usage.db");
- * await store.append(events);
- */
 /** What `updateCosts` reads of a stored event before changing its cost. */
 interface StoredCost {
   cost_usd: number | null;
@@ -83,6 +73,16 @@ interface StoredCost {
   cached: number | null;
 }
 
+/**
+ * Opens (creating if needed) a SQLite ledger file on Node's built-in `node:sqlite`: WAL, so the CLI
+ * can read while applications write; a busy timeout plus retries, so several processes can share
+ * one file; one transaction per appended batch; schema migrations on open. A new file and its
+ * folder are readable by their owner only (0600 / 0700).
+ *
+ * @example
+ * const store = createSqliteStore(".llmeter/usage.db");
+ * await store.append(events);
+ */
 export function createSqliteStore(location: string, options: SqliteStoreOptions = {}): SqliteStore {
   const path = resolve(location);
   const busyTimeoutMs = options.busyTimeoutMs ?? 10_000;
