@@ -64,9 +64,13 @@ export async function repriceLedger(
   const byModel = new Map<string, RepriceModelSummary>();
   let read = 0;
   let batch: UsageEvent[] = [];
+  // The cost each batched event had when read: the store may skip reading it again.
+  let previousCosts: Array<number | undefined> = [];
   const flush = async () => {
-    if (batch.length > 0 && updateCosts !== undefined && !dryRun) await updateCosts(batch);
+    if (batch.length > 0 && updateCosts !== undefined && !dryRun)
+      await updateCosts(batch, previousCosts);
     batch = [];
+    previousCosts = [];
     options.onProgress?.(read);
   };
   for await (const event of store.events(options.filter)) {
@@ -94,6 +98,7 @@ export async function repriceLedger(
       summary.repriced += 1;
       summary.newCostNanoUsd += nano(outcome.event.costUsd);
       batch.push(outcome.event);
+      previousCosts.push(event.costUsd);
       if (batch.length === batchSize) await flush();
       continue;
     }

@@ -68,9 +68,14 @@ export interface UsageStore {
    * `catalogVersion`, `repricedAt`); the cost column and the non-column fields are written from
    * them, the other columns are left alone. Rollups follow in the same transaction. Resolves with
    * how many events were found.
-   * Used by `llmeter reprice`.
+   * `previousCosts[i]`, when given, is the `costUsd` `events[i]` had when it was read: a store may
+   * then write the row without reading it first, as long as its cost is still that one (SQLite:
+   * one lookup instead of two per event). Used by `llmeter reprice`.
    */
-  updateCosts?(events: readonly UsageEvent[]): Promise<number>;
+  updateCosts?(
+    events: readonly UsageEvent[],
+    previousCosts?: ReadonlyArray<number | undefined>,
+  ): Promise<number>;
   /**
    * Sums of the provider-reported costs (`priceSource: "provider"`) in `filter` of `providers`,
    * per provider and model, computed where the events are (store/provider-cost-drift.ts). Optional:

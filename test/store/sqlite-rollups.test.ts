@@ -168,6 +168,41 @@ describe("the SQLite ledger's daily and hourly rollups and sessions table", () =
     await pair.scan.close();
   });
 
+  it("stay exact when updateCosts is given the costs read before, also stale ones", async () => {
+    const pair = openPair();
+    const events = sampleEvents(2000, { seed: 13, endMs: END_MS, spanMs: 10 * DAY_MS });
+    pair.rollups.appendSync(events);
+    const random = createRandom(14);
+    const changed = events.map((event) => ({
+      ...event,
+      costUsd: Math.round(random() * 1e6) / 1e9,
+    }));
+    // Every fifth cost "read" is stale (another writer changed the row since): that row is
+    // written from what is stored, so the rollups still shift by the real difference.
+    const previous = events.map((event, index) =>
+      index % 5 === 0 ? (event.costUsd ?? 0) + 0.25 : event.costUsd,
+    );
+    for (let start = 0; start < changed.length; start += 500)
+      expect(
+        await pair.rollups.updateCosts?.(
+          changed.slice(start, start + 500),
+          previous.slice(start, start + 500),
+        ),
+      ).toBe(500);
+    expect(
+      await pair.rollups.updateCosts?.(
+        [{ ...events[0]!, id: "never-stored", costUsd: 1 }],
+        [undefined],
+      ),
+    ).toBe(0);
+    await expectRollupsMatchEvents(pair);
+    const stored = new Map<string, number | undefined>();
+    for await (const event of pair.rollups.events()) stored.set(event.id, event.costUsd);
+    expect(changed.every((event) => stored.get(event.id) === event.costUsd)).toBe(true);
+    await pair.rollups.close();
+    await pair.scan.close();
+  });
+
   it("migrates a schema-2 ledger: day rollups and sessions built from what is stored", async () => {
     const pair = openPair();
     const events = sampleEvents(1500, { seed: 9, endMs: END_MS, spanMs: 10 * DAY_MS });

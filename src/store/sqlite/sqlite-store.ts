@@ -133,6 +133,10 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
   const updateCost = db.prepare(
     "UPDATE events SET cost_usd = ?, extra = ? WHERE ts_ms = ? AND id = ?",
   );
+  // The same, only while the row still has the cost the caller read (`IS`: NULL matches NULL).
+  const updateCostIfUnchanged = db.prepare(
+    "UPDATE events SET cost_usd = ?, extra = ? WHERE ts_ms = ? AND id = ? AND cost_usd IS ?",
+  );
   const selectCost = db.prepare(
     "SELECT cost_usd, tenant_id, provider, model, kind, cached FROM events WHERE ts_ms = ? AND id = ?",
   );
@@ -279,7 +283,10 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
   }
 
   // One transaction per call: the rows and the rollups of the hours they fall in change together.
-  function updateCostsSync(events: readonly UsageEvent[]): number {
+  function updateCostsSync(
+    events: readonly UsageEvent[],
+    previousCosts?: ReadonlyArray<number | undefined>,
+  ): number {
     assertOpen();
     if (events.length === 0) return 0;
     const rows = events.map((event) => {
@@ -293,7 +300,28 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
     });
     const found = transaction(() => {
       const changes: CostChange[] = [];
-      for (const row of rows) {
+      for (let index = 0; index < rows.length; index++) {
+        const row = rows[index]!;
+        const event = events[index]!;
+        // With the cost the caller read, the row is written blind when it still has that cost:
+        // the rollup key columns of a stored row never change, so the event carries them. Reading
+        // the row first cost as much as the update itself (bench/reprice.bench.ts).
+        if (previousCosts !== undefined) {
+          const previous = previousCosts[index] ?? null;
+          if (updateCostIfUnchanged.run(...row, previous).changes === 1) {
+            changes.push({
+              tenant: event.tenantId ?? "",
+              timestampMs: row[2],
+              provider: event.provider,
+              model: event.model,
+              kind: event.kind,
+              cached: event.cached === true,
+              oldCostUsd: previous ?? undefined,
+              newCostUsd: row[0] ?? undefined,
+            });
+            continue;
+          }
+        }
         // The stored row's rollup key and cost before the update (an event not stored is skipped).
         const stored = selectCost.get(row[2], row[3]) as StoredCost | undefined;
         if (stored === undefined) continue;
@@ -322,8 +350,8 @@ export function createSqliteStore(location: string, options: SqliteStoreOptions 
     location: path,
     appendSync,
     sizeBytes,
-    async updateCosts(events) {
-      return updateCostsSync(events);
+    async updateCosts(events, previousCosts) {
+      return updateCostsSync(events, previousCosts);
     },
 
     async append(events) {
