@@ -13,6 +13,15 @@ interface Case {
   entryId?: string;
 }
 
+// A call with cached input and both cache-write durations, priced on several Claude models below.
+const CACHED_CALL: PricingUsage = {
+  inputTokens: 10_000,
+  cacheReadTokens: 4_000,
+  cacheWrite5mTokens: 2_000,
+  cacheWrite1hTokens: 1_000,
+  outputTokens: 1_000,
+};
+
 const CASES: Case[] = [
   {
     name: "cached input (OpenAI gpt-4o)",
@@ -82,6 +91,75 @@ const CASES: Case[] = [
     options: { provider: "deepseek", model: "deepseek-chat", at: "2025-10-01T00:00:00Z" },
     // 800,000 × $0.28/M + 200,000 × $0.028/M + 100,000 × $0.42/M = 0.224 + 0.0056 + 0.042
     expected: 0.2716,
+  },
+  {
+    name: "dated price: Claude Sonnet 5.5 cache reads at $0.20 before the 2026-10-07 cut",
+    usage: CACHED_CALL,
+    options: { provider: "anthropic", model: "claude-sonnet-5-5", at: "2026-10-06T23:59:59Z" },
+    // 3,000 × $2 + 4,000 × $0.20 + 2,000 × $2.50 + 1,000 × $4 + 1,000 × $10 (per M)
+    // = 0.006 + 0.0008 + 0.005 + 0.004 + 0.01
+    expected: 0.0258,
+    entryId: "anthropic/claude-sonnet-5-5",
+  },
+  {
+    name: "dated price: Claude Sonnet 5.5 cache reads at $0.10 from 2026-10-07",
+    usage: CACHED_CALL,
+    options: { provider: "anthropic", model: "claude-sonnet-5-5", at: "2026-10-07T00:00:00Z" },
+    // 3,000 × $2 + 4,000 × $0.10 + 2,000 × $2.50 + 1,000 × $4 + 1,000 × $10 (per M)
+    // = 0.006 + 0.0004 + 0.005 + 0.004 + 0.01
+    expected: 0.0254,
+  },
+  {
+    name: "Claude Haiku 5.5 at exactly 100,000 prompt tokens stays on the lower rates",
+    usage: {
+      inputTokens: 100_000,
+      cacheReadTokens: 60_000,
+      cacheWrite5mTokens: 10_000,
+      outputTokens: 2_000,
+    },
+    options: { provider: "anthropic", model: "claude-haiku-5-5" },
+    // 30,000 × $0.10 + 60,000 × $0.01 + 10,000 × $0.125 + 2,000 × $0.50 (per M)
+    // = 0.003 + 0.0006 + 0.00125 + 0.001
+    expected: 0.00585,
+    entryId: "anthropic/claude-haiku-5-5",
+  },
+  {
+    name: "Claude Haiku 5.5 over 100,000 prompt tokens (cache reads and writes count): whole request at the higher rates",
+    usage: {
+      inputTokens: 100_001,
+      cacheReadTokens: 60_000,
+      cacheWrite5mTokens: 10_000,
+      cacheWrite1hTokens: 5_000,
+      outputTokens: 2_000,
+    },
+    options: { provider: "anthropic", model: "claude-haiku-5-5" },
+    // 25,001 × $0.50 + 60,000 × $0.05 + 10,000 × $0.625 + 5,000 × $1 + 2,000 × $2.50 (per M)
+    // = 0.0125005 + 0.003 + 0.00625 + 0.005 + 0.005
+    expected: 0.0317505,
+  },
+  {
+    name: "Claude Haiku 5.5 long prompt on the Batch API: the higher rates, halved",
+    usage: { inputTokens: 200_000, outputTokens: 10_000 },
+    options: { provider: "anthropic", model: "claude-haiku-5-5", serviceTier: "batch" },
+    // 200,000 × $0.25/M + 10,000 × $1.25/M = 0.05 + 0.0125
+    expected: 0.0625,
+  },
+  {
+    name: "Claude Fable 5.2 (cache reads at 0.025× input)",
+    usage: CACHED_CALL,
+    options: { provider: "anthropic", model: "claude-fable-5-2" },
+    // 3,000 × $8 + 4,000 × $0.20 + 2,000 × $10 + 1,000 × $16 + 1,000 × $40 (per M)
+    // = 0.024 + 0.0008 + 0.02 + 0.016 + 0.04
+    expected: 0.1008,
+    entryId: "anthropic/claude-fable-5-2",
+  },
+  {
+    name: "Claude Mythos 5.2 (Fable 5.2's prices)",
+    usage: { inputTokens: 1_000_000, outputTokens: 100_000 },
+    options: { provider: "anthropic", model: "claude-mythos-5-2" },
+    // 1,000,000 × $8/M + 100,000 × $40/M
+    expected: 12,
+    entryId: "anthropic/claude-mythos-5-2",
   },
   {
     name: "Gemini 2.5 Pro above 200K prompt tokens: whole request at the long-context rate",

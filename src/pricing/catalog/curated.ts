@@ -320,13 +320,13 @@ function claude(
   model: string,
   input: number,
   output: number,
-  extra: Extra & { cacheRead?: number } = {},
+  extra: Extra & { cacheRead?: number; source?: string } = {},
 ): PriceEntry {
-  const { cacheRead, ...rest } = extra;
+  const { cacheRead, source, ...rest } = extra;
   return entry(
     "anthropic",
     model,
-    ANTHROPIC,
+    source ?? ANTHROPIC,
     {
       input,
       cacheWrite: input * 1.25,
@@ -351,7 +351,73 @@ const sonnetLongContext = [
 // "Starting with Claude Sonnet 4.5 and Haiku 4.5", regional Bedrock and Vertex endpoints cost 10% more.
 const regional = { regionalMultiplier: 1.1 };
 
+// Claude Haiku 5.5 is priced by prompt length: a request whose prompt (input, cache reads and cache
+// writes) is over 100,000 tokens pays the higher rates on every token of that request, output
+// included. At exactly 100,000 the lower rates apply.
+const haiku55LongPrompt = [
+  {
+    above: 100_000,
+    basis: "input" as const,
+    scope: "request" as const,
+    prices: { input: 0.5, cacheWrite: 0.625, cacheWrite1h: 1, cacheRead: 0.05, output: 2.5 },
+  },
+];
+
+// Fable 5.2 and Mythos 5.2 (released 2026-11-09): $8 / $40 per MTok from Anthropic's release notes.
+// The notes give no cache rates; $0.20 cache reads (0.025x input, as on Fable 5.1) and $10 / $16
+// 5-minute / 1-hour writes are from pages that restate Anthropic's pricing page: Developers Digest
+// (https://www.developersdigest.tech/blog/claude-fable-5-2-whats-new-migration-2026, from "What's
+// new in Claude Fable 5.2") and rightsize's release notes
+// (https://github.com/archid21/rightsize/releases/tag/v0.10.2), checked 2026-12-08.
+const FABLE_5_2_NOTES =
+  "Input and output from Anthropic's release notes of 2026-11-09; cache reads ($0.20) and writes ($10 / $16) from third-party pages restating Anthropic's pricing page (see curated.ts).";
+const RELEASE_NOTES_2026_11_09 = "https://platform.claude.com/docs/ja/release-notes/overview.md";
+
 const anthropic: PriceEntry[] = [
+  claude("claude-fable-5-2", 8, 40, {
+    cacheRead: 0.2,
+    ...regional,
+    source: RELEASE_NOTES_2026_11_09,
+    checkedAt: "2026-12-08",
+    notes: FABLE_5_2_NOTES,
+  }),
+  claude("claude-mythos-5-2", 8, 40, {
+    cacheRead: 0.2,
+    ...regional,
+    source: RELEASE_NOTES_2026_11_09,
+    checkedAt: "2026-12-08",
+    notes: `Limited availability (organizations verified through Anthropic's verification programs). ${FABLE_5_2_NOTES}`,
+  }),
+  // Sonnet 5.5 (released 2026-09-28) read cached tokens at $0.20 until Anthropic cut cache reads to
+  // $0.10 (0.05x input) on 2026-10-07 (release notes of that day; the Haiku 5.5 overview also says
+  // 5%). The launch prices are from the model overview (zh-CN copy); everything else is unchanged.
+  claude("claude-sonnet-5-5", 2, 10, {
+    cacheRead: 0.2,
+    ...regional,
+    source: "https://platform.claude.com/docs/zh-CN/models/sonnet-5-5/overview",
+    checkedAt: "2026-12-08",
+    dated: [
+      {
+        from: "2026-10-07",
+        prices: { input: 2, cacheWrite: 2.5, cacheWrite1h: 4, cacheRead: 0.1, output: 10 },
+      },
+    ],
+    notes:
+      "Cache-read cut of 2026-10-07: https://platform.claude.com/docs/en/release-notes/overview (entry of 2026-10-07). No long-context premium: the 1M window is billed at standard rates.",
+  }),
+  entry(
+    "anthropic",
+    "claude-haiku-5-5",
+    "https://platform.claude.com/docs/en/models/haiku-5-5/overview",
+    { input: 0.1, cacheWrite: 0.125, cacheWrite1h: 0.2, cacheRead: 0.01, output: 0.5 },
+    {
+      checkedAt: "2026-12-08",
+      tiers: haiku55LongPrompt,
+      ...regional,
+      notes:
+        'Prompts over 100,000 tokens (cache reads and writes included) pay $0.50 / $2.50, cache writes $0.625 / $1, cache reads $0.05 on the whole request. Anthropic\'s page says "prompts"; that cached tokens count is from third-party pages restating it.',
+    },
+  ),
   claude("claude-fable-5-1", 10, 50, { cacheRead: 0.25, ...regional }),
   claude("claude-fable-5", 10, 50, { cacheRead: 1, ...regional }),
   claude("claude-mythos-5-1", 10, 50, { cacheRead: 0.25, ...regional }),

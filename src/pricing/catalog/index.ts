@@ -8,7 +8,7 @@ import { CURATED_ENTRIES } from "./curated.ts";
 import snapshot from "./snapshot.json" with { type: "json" };
 
 /** The catalog version: bumped whenever curated prices or the snapshot change. */
-export const CATALOG_VERSION = `2026.11.22+${snapshot.upstreamVersion}`;
+export const CATALOG_VERSION = `2026.12.08+${snapshot.upstreamVersion}`;
 
 /** Where the snapshot layer came from, for attribution. */
 export const SNAPSHOT_INFO = {
