@@ -176,6 +176,32 @@ const CASES: Case[] = [
     expected: 0.2075,
   },
   {
+    name: "gemini-flash-lite-latest at Gemini 3.5 Flash-Lite's rates (cached input at $0.03)",
+    usage: { inputTokens: 100_000, cacheReadTokens: 40_000, outputTokens: 10_000 },
+    options: { provider: "google", model: "gemini-flash-lite-latest" },
+    // 60,000 × $0.30/M + 40,000 × $0.03/M + 10,000 × $2.50/M = 0.018 + 0.0012 + 0.025
+    expected: 0.0442,
+    entryId: "google/gemini-flash-lite-latest",
+  },
+  {
+    name: "Gemini 2.0 Flash Live preview (a Vertex id, found from provider google): audio at its own rates",
+    usage: {
+      inputTokens: 100_000,
+      audioInputTokens: 60_000,
+      outputTokens: 20_000,
+      audioOutputTokens: 15_000,
+    },
+    options: {
+      provider: "google",
+      model: "gemini-2.0-flash-live-preview-04-09",
+      at: "2025-06-01T00:00:00Z",
+    },
+    // 40,000 × $0.50/M + 60,000 × $3/M + 5,000 × $2/M + 15,000 × $12/M
+    // = 0.02 + 0.18 + 0.01 + 0.18
+    expected: 0.39,
+    entryId: "vertex/gemini-2.0-flash-live-preview-04-09",
+  },
+  {
     name: "Claude Sonnet 4.5 at exactly 200K input tokens stays on the standard rate",
     usage: { inputTokens: 200_000, outputTokens: 1_000 },
     options: { provider: "anthropic", model: "claude-sonnet-4-5" },

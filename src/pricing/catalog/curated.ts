@@ -515,7 +515,47 @@ const google: PriceEntry[] = [
       aliases: ["gemini-2.0-flash-lite-001"],
     },
   ),
+  // gemini-flash-lite-latest is a moving alias: Google repoints it to each new Flash-Lite release.
+  // Since Gemini 3.5 Flash-Lite's GA on 2026-07-21 it names gemini-3.5-flash-lite, so it is priced
+  // at that model's rates from Google's pricing page. No Google page at hand names the alias's
+  // target; that it is 3.5 Flash-Lite is from third-party pages (see notes), the last resort.
+  // Re-check on each Flash-Lite release.
+  entry(
+    "google",
+    "gemini-flash-lite-latest",
+    GEMINI,
+    { input: 0.3, cacheRead: 0.03, output: 2.5 },
+    {
+      checkedAt: "2026-12-08",
+      notes:
+        "Moving alias, priced as gemini-3.5-flash-lite ($0.30 / $2.50, cache reads $0.03, https://ai.google.dev/gemini-api/docs/pricing#gemini-3.5-flash-lite), which it names since 2026-07-21 per third-party pages quoting Google's changelog (https://github.com/langgenius/dify-official-plugins/pull/3752, https://raw.githubusercontent.com/anomalyco/models.dev/3f2765a58f8466f6d96dade1b4843189eeb6360b/providers/google/models/gemini-flash-lite-latest.toml), checked 2026-12-08. Calls from before 2026-07-21, when it named an earlier Flash-Lite, are priced at these rates too; reprice them with a price file if that matters. Google repoints the alias, so re-check it on each new Flash-Lite release.",
+    },
+  ),
   entry("google", "gemini-embedding-001", GEMINI, { input: 0.15 }, { kind: "embedding" }),
+];
+
+// ---------------------------------------------------------------- Vertex AI (where not Gemini API)
+// gemini-2.0-flash-live-preview-04-09 is Vertex AI's id for Gemini 2.0 Flash on the Live API (the
+// Gemini API's was gemini-2.0-flash-live-001); retired, as Vertex discontinued Gemini 2.0 Flash on
+// 2026-06-01. Kept as a historical price so old events reprice. Vertex billed the Live API at its
+// own rates: text $0.50 in / $2.00 out, audio $3.00 in / $12.00 out, image and video input $3.00
+// (not metered here: such tokens are priced as text input). No Google page at hand still shows
+// the 2.0 row; the rates are from Portkey's data transcribed from Vertex's pricing page
+// (https://github.com/Portkey-AI/models, pricing/vertex-ai.json, "gemini-2.0-flash-live-api",
+// commit 1174c556 of 2026-03-01), a third-party last resort. They equal Vertex's Gemini Live 2.5
+// Flash rates, which genai-prices confirms against the same page.
+const vertex: PriceEntry[] = [
+  entry(
+    "vertex",
+    "gemini-2.0-flash-live-preview-04-09",
+    "https://cloud.google.com/vertex-ai/generative-ai/pricing",
+    { input: 0.5, output: 2, audioInput: 3, audioOutput: 12 },
+    {
+      checkedAt: "2026-12-08",
+      notes:
+        "Retired (Gemini 2.0 Flash was discontinued on Vertex AI on 2026-06-01, https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/gemini/2-0-flash.md.txt). Rates from a third-party transcription of Vertex's pricing page (Portkey-AI/models pricing/vertex-ai.json, gemini-2.0-flash-live-api, 2026-03-01). Image and video input ($3.00 per MTok on Vertex) is not metered here and is priced as text input. The Gemini API's own Live model, gemini-2.0-flash-live-001, had lower rates of its own (e.g. $0.35 text input, https://discuss.ai.google.dev/t/pricing-and-usages-for-s2s-speech-to-speech-models/110407) and is not this id.",
+    },
+  ),
 ];
 
 // ---------------------------------------------------------------- Mistral
@@ -953,6 +993,7 @@ export const CURATED_ENTRIES: readonly PriceEntry[] = [
   ...openai,
   ...anthropic,
   ...google,
+  ...vertex,
   ...mistral,
   ...cohere,
   ...deepseek,
