@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CURATED_ENTRIES } from "../../src/pricing/catalog/curated.ts";
 import { CATALOG_VERSION, snapshotEntries } from "../../src/pricing/catalog/index.ts";
+import { MOVING_ALIASES } from "../../src/pricing/catalog/moving-aliases.ts";
 import { createPriceBook, getDefaultPriceBook } from "../../src/pricing/price-book.ts";
 import { UNIT_PRICE_KEYS } from "../../src/pricing/types.ts";
 
@@ -24,6 +25,29 @@ describe("the bundled catalog", () => {
       }
     }
     expect(CATALOG_VERSION).toMatch(/^\d{4}\.\d{2}\.\d{2}\+genai-prices@/);
+  });
+
+  it("prices each moving alias by the entry of the model it points to, with a cited source", () => {
+    const book = createPriceBook({ diagnostics: () => {} });
+    const usage = {
+      id: "alias-check",
+      timestamp: "2026-12-08T00:00:00.000Z",
+      kind: "llm" as const,
+      operation: "chat",
+      success: true,
+      inputTokens: 1000,
+      outputTokens: 100,
+    };
+    for (const alias of MOVING_ALIASES) {
+      expect(alias.source, alias.alias).toMatch(/^https:\/\//);
+      expect(alias.checkedAt, alias.alias).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      const viaAlias = book.priceEvent({ provider: alias.provider, model: alias.alias, ...usage });
+      const direct = book.priceEvent({ provider: alias.provider, model: alias.target, ...usage });
+      // A target renamed or dropped from the catalog must not leave the alias silently unpriced.
+      expect(direct, alias.target).not.toBeNull();
+      expect(viaAlias?.entryId, alias.alias).toBe(direct?.entryId);
+      expect(viaAlias?.costUsd, alias.alias).toBe(direct?.costUsd);
+    }
   });
 
   it("covers the providers the issue names, curated first", () => {

@@ -176,12 +176,20 @@ const CASES: Case[] = [
     expected: 0.2075,
   },
   {
-    name: "gemini-flash-lite-latest at Gemini 3.5 Flash-Lite's rates (cached input at $0.03)",
+    name: "gemini-flash-lite-latest (a moving alias) by Gemini 3.5 Flash-Lite's entry (cached input at $0.03)",
     usage: { inputTokens: 100_000, cacheReadTokens: 40_000, outputTokens: 10_000 },
     options: { provider: "google", model: "gemini-flash-lite-latest" },
     // 60,000 × $0.30/M + 40,000 × $0.03/M + 10,000 × $2.50/M = 0.018 + 0.0012 + 0.025
     expected: 0.0442,
-    entryId: "google/gemini-flash-lite-latest",
+    entryId: "google/gemini-3.5-flash-lite",
+  },
+  {
+    name: "gpt-daybreak-blue-latest (a moving alias) by GPT-5.6 Sol's entry, at its price of the day",
+    usage: { inputTokens: 100_000, cacheReadTokens: 20_000, outputTokens: 10_000 },
+    options: { provider: "openai", model: "gpt-daybreak-blue-latest", at: "2026-12-01T00:00:00Z" },
+    // Sol from 2026-08-21: 80,000 × $4/M + 20,000 × $0.40/M + 10,000 × $20/M = 0.32 + 0.008 + 0.2
+    expected: 0.528,
+    entryId: "openai/gpt-5.6-sol",
   },
   {
     name: "Gemini 2.0 Flash Live preview (a Vertex id, found from provider google): audio at its own rates",

@@ -515,22 +515,6 @@ const google: PriceEntry[] = [
       aliases: ["gemini-2.0-flash-lite-001"],
     },
   ),
-  // gemini-flash-lite-latest is a moving alias: Google repoints it to each new Flash-Lite release.
-  // Since Gemini 3.5 Flash-Lite's GA on 2026-07-21 it names gemini-3.5-flash-lite, so it is priced
-  // at that model's rates from Google's pricing page. No Google page at hand names the alias's
-  // target; that it is 3.5 Flash-Lite is from third-party pages (see notes), the last resort.
-  // Re-check on each Flash-Lite release.
-  entry(
-    "google",
-    "gemini-flash-lite-latest",
-    GEMINI,
-    { input: 0.3, cacheRead: 0.03, output: 2.5 },
-    {
-      checkedAt: "2026-12-08",
-      notes:
-        "Moving alias, priced as gemini-3.5-flash-lite ($0.30 / $2.50, cache reads $0.03, https://ai.google.dev/gemini-api/docs/pricing#gemini-3.5-flash-lite), which it names since 2026-07-21 per third-party pages quoting Google's changelog (https://github.com/langgenius/dify-official-plugins/pull/3752, https://raw.githubusercontent.com/anomalyco/models.dev/3f2765a58f8466f6d96dade1b4843189eeb6360b/providers/google/models/gemini-flash-lite-latest.toml), checked 2026-12-08. Calls from before 2026-07-21, when it named an earlier Flash-Lite, are priced at these rates too; reprice them with a price file if that matters. Google repoints the alias, so re-check it on each new Flash-Lite release.",
-    },
-  ),
   entry("google", "gemini-embedding-001", GEMINI, { input: 0.15 }, { kind: "embedding" }),
 ];
 

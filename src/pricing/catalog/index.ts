@@ -5,6 +5,7 @@
 
 import type { PriceEntry } from "../types.ts";
 import { CURATED_ENTRIES } from "./curated.ts";
+import { MOVING_ALIASES } from "./moving-aliases.ts";
 import snapshot from "./snapshot.json" with { type: "json" };
 
 /** The catalog version: bumped whenever curated prices or the snapshot change. */
@@ -20,13 +21,21 @@ export const SNAPSHOT_INFO = {
 
 /** The curated entries, each marked with its layer. */
 export function curatedEntries(): PriceEntry[] {
-  return CURATED_ENTRIES.map((entry) => ({ ...entry, layer: "curated" }));
+  return CURATED_ENTRIES.map((entry) => withMovingAliases({ ...entry, layer: "curated" }));
 }
 
 /** The snapshot entries, each marked with its layer. */
 export function snapshotEntries(): PriceEntry[] {
-  return (snapshot.entries as unknown as PriceEntry[]).map((entry) => ({
-    ...entry,
-    layer: "snapshot",
-  }));
+  return (snapshot.entries as unknown as PriceEntry[]).map((entry) =>
+    withMovingAliases({ ...entry, layer: "snapshot" }),
+  );
+}
+
+/** `entry` with the moving aliases (moving-aliases.ts) that point to its model. */
+function withMovingAliases(entry: PriceEntry): PriceEntry {
+  const pointing = MOVING_ALIASES.filter(
+    (alias) => alias.provider === entry.provider && alias.target === entry.model,
+  );
+  if (pointing.length === 0) return entry;
+  return { ...entry, aliases: [...(entry.aliases ?? []), ...pointing.map((alias) => alias.alias)] };
 }
