@@ -9,6 +9,7 @@ import { createMeter } from "../meter/create-meter.ts";
 import { consoleDiagnostics, type DiagnosticsLogger } from "../meter/diagnostics.ts";
 import type { Meter, UsageSink } from "../meter/types.ts";
 import { createOtlpTracesHandler, OTLP_TRACES_PATH } from "../otlp-in/otlp-traces-handler.ts";
+import { bundledLayers } from "../pricing/catalog-index.ts";
 import type { PrometheusExporter } from "../prometheus/prometheus-exporter.ts";
 import type { UsageStore } from "../store/usage-store.ts";
 import type { GatewayAccessLogEntry } from "./access-log.ts";
@@ -340,6 +341,9 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
     );
   };
 
+  // The bundled catalog is indexed on first use (~50 ms): done before the port opens, so the first
+  // client's call does not wait for it.
+  bundledLayers();
   const server = createServer(
     { requestTimeout: Math.min(requestTimeoutMs, 300_000), keepAliveTimeout: 65_000 },
     handle,
