@@ -3,8 +3,8 @@
  * gateway vs through Portkey's open-source gateway (@portkey-ai/gateway), in one run, each in
  * its own process on the same upstream. Per target: latency p50/p99 of plain chat completions at
  * 200 and 1,000 requests/s (open loop), time to the first streamed byte, the highest sustained
- * rate (closed loop, 64 in flight) and the gateway's memory. "Added" columns subtract the direct
- * figures. The load generator, the gateway and the upstream share this machine's cores, so the
+ * rate (closed loop, 64 in flight) and the gateway's memory, after a warm-up that reaches the
+ * JIT's steady state (`warmUp` in load.ts). "Added" columns subtract the direct figures. The load generator, the gateway and the upstream share this machine's cores, so the
  * absolute numbers are this machine's; the differences are the point.
  *
  * Run: node_modules/.bin/node bench/run-all.ts gateway-peers
