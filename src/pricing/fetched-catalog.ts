@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Environment } from "../config/environment.ts";
 import { CONFIG_FILE, configFilePath } from "../config/resolve-config.ts";
-import { CATALOG_VERSION } from "./catalog/index.ts";
+import { CATALOG_VERSION, withMovingAliases } from "./catalog/index.ts";
 import { PriceFileError } from "./custom-prices.ts";
 import type { PriceEntry } from "./types.ts";
 
@@ -82,5 +82,8 @@ export function fetchedPriceBookOptions(
 ): { imported?: PriceEntry[]; catalogVersion?: string } {
   const fetched = readFetchedCatalog(fetchedCatalogPath(env, cwd));
   if (fetched === undefined) return {};
-  return { imported: fetched.entries, catalogVersion: `${CATALOG_VERSION}+${fetched.version}` };
+  return {
+    imported: fetched.entries.map(withMovingAliases),
+    catalogVersion: `${CATALOG_VERSION}+${fetched.version}`,
+  };
 }

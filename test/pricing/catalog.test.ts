@@ -1,7 +1,15 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CURATED_ENTRIES } from "../../src/pricing/catalog/curated.ts";
 import { CATALOG_VERSION, snapshotEntries } from "../../src/pricing/catalog/index.ts";
 import { MOVING_ALIASES } from "../../src/pricing/catalog/moving-aliases.ts";
+import {
+  FETCHED_CATALOG_FILE,
+  FETCHED_CATALOG_SCHEMA,
+  fetchedPriceBookOptions,
+} from "../../src/pricing/fetched-catalog.ts";
 import { createPriceBook, getDefaultPriceBook } from "../../src/pricing/price-book.ts";
 import { UNIT_PRICE_KEYS } from "../../src/pricing/types.ts";
 
@@ -48,6 +56,46 @@ describe("the bundled catalog", () => {
       expect(viaAlias?.entryId, alias.alias).toBe(direct?.entryId);
       expect(viaAlias?.costUsd, alias.alias).toBe(direct?.costUsd);
     }
+  });
+
+  it("prices a moving alias by a fetched catalog's newer price of its target", () => {
+    const [alias] = MOVING_ALIASES;
+    const folder = mkdtempSync(join(tmpdir(), "llmeter-moving-alias-"));
+    mkdirSync(join(folder, ".llmeter"));
+    const target = {
+      id: `${alias!.provider}/${alias!.target}`,
+      provider: alias!.provider,
+      model: alias!.target,
+      prices: { input: 7, output: 21 },
+      source: "https://example.com/prices",
+      checkedAt: "2026-12-08",
+    };
+    writeFileSync(
+      join(folder, ".llmeter", FETCHED_CATALOG_FILE),
+      JSON.stringify({
+        schemaVersion: FETCHED_CATALOG_SCHEMA,
+        version: "fetched-2026-12-08+test",
+        fetchedAt: "2026-12-08T00:00:00.000Z",
+        sources: [],
+        entries: [target],
+      }),
+    );
+    const book = createPriceBook({ diagnostics: () => {}, ...fetchedPriceBookOptions({}, folder) });
+    const cost = (model: string) =>
+      book.priceEvent({
+        id: "fetched-alias",
+        timestamp: "2026-12-08T00:00:00.000Z",
+        kind: "llm",
+        operation: "chat",
+        success: true,
+        provider: alias!.provider,
+        model,
+        inputTokens: 1_000_000,
+        outputTokens: 1_000_000,
+      });
+    // $7 + $21 for a million tokens each: the fetched entry, not the bundled one.
+    expect(cost(alias!.target)?.costUsd).toBe(28);
+    expect(cost(alias!.alias)?.costUsd).toBe(28);
   });
 
   it("covers the providers the issue names, curated first", () => {

@@ -31,8 +31,11 @@ export function snapshotEntries(): PriceEntry[] {
   );
 }
 
-/** `entry` with the moving aliases (moving-aliases.ts) that point to its model. */
-function withMovingAliases(entry: PriceEntry): PriceEntry {
+/**
+ * `entry` with the moving aliases (moving-aliases.ts) that point to its model. Applied to the
+ * bundled layers and to a fetched catalog, so an alias follows its target's newest price.
+ */
+export function withMovingAliases(entry: PriceEntry): PriceEntry {
   const pointing = MOVING_ALIASES.filter(
     (alias) => alias.provider === entry.provider && alias.target === entry.model,
   );
