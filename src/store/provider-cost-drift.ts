@@ -1,4 +1,5 @@
 import type { UsageFilter } from "../stats/usage-stats.ts";
+import { compareProviderThenModel } from "./provider-model-order.ts";
 import type { ProviderCostSum, UsageStore } from "./usage-store.ts";
 
 /**
@@ -92,8 +93,7 @@ export async function loadProviderCostDrift(
   models.sort(
     (a, b) =>
       Math.abs(b.driftPercent ?? Number.POSITIVE_INFINITY) -
-        Math.abs(a.driftPercent ?? Number.POSITIVE_INFINITY) ||
-      (a.provider === b.provider ? (a.model < b.model ? -1 : 1) : a.provider < b.provider ? -1 : 1),
+        Math.abs(a.driftPercent ?? Number.POSITIVE_INFINITY) || compareProviderThenModel(a, b),
   );
   return { thresholdPercent, models };
 }

@@ -2,6 +2,7 @@ import type { PriceBook } from "../pricing/price-book.ts";
 import { repriceEvent } from "../pricing/reprice-event.ts";
 import type { UsageFilter } from "../stats/usage-stats.ts";
 import type { UsageEvent } from "../usage/usage-event.ts";
+import { compareProviderThenModel } from "./provider-model-order.ts";
 import type { UsageStore } from "./usage-store.ts";
 
 /** Options for `repriceLedger`. */
@@ -107,9 +108,7 @@ export async function repriceLedger(
     summary.newCostNanoUsd += oldNano;
   }
   await flush();
-  const models = [...byModel.values()].sort((a, b) =>
-    a.provider === b.provider ? (a.model < b.model ? -1 : 1) : a.provider < b.provider ? -1 : 1,
-  );
+  const models = [...byModel.values()].sort(compareProviderThenModel);
   const total = (
     field: "events" | "repriced" | "kept" | "unpriced" | "oldCostNanoUsd" | "newCostNanoUsd",
   ) => models.reduce((sum, model) => sum + model[field], 0);
