@@ -3,7 +3,12 @@ import type { Environment } from "../../config/environment.ts";
 import { consoleDiagnostics } from "../../meter/diagnostics.ts";
 import { reportConfigWarnings } from "../../meter/report-config-warnings.ts";
 import { sortGroups, toGroup } from "../../stats/aggregate-events.ts";
-import { GROUP_BY_VALUES, type GroupBy, type UsageGroup } from "../../stats/usage-stats.ts";
+import {
+  GROUP_BY_VALUES,
+  type GroupBy,
+  type UsageGroup,
+  type UsageTotals,
+} from "../../stats/usage-stats.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
 import { rollupsCanAnswer } from "../rollup/rollups-can-answer.ts";
 import type {
@@ -379,14 +384,12 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
           // No rollup row at all: no group, so no row; the totals are then those of nothing.
           const totalsRow = totalsResult!.rows[0] ?? EMPTY_ROLLUP_ROW;
           const totals = totalsFromRollupRow(totalsRow);
-          const groupsBy: Partial<Record<GroupBy, UsageGroup[]>> = {};
-          groupBys.forEach((groupBy, index) => {
-            const groups = groupResults[index]!.rows.map((row) =>
-              toGroup(row.key, totalsFromRollupRow(row), totals.totalCostUsd),
-            );
-            sortGroups(groups, groupBy);
-            groupsBy[groupBy] = groups;
-          });
+          const groupsBy = sortedGroups(
+            groupBys,
+            groupResults.map((result) => result!.rows),
+            totalsFromRollupRow,
+            totals.totalCostUsd,
+          );
           return { totals, groupsBy, errorsByType: mergeCounts(totalsRow.errors) };
         }
       }
@@ -427,14 +430,12 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Postgre
       const errorsByType: Record<string, number> = {};
       for (const row of errors.rows) errorsByType[row.error_type] = row.count;
       const totals = totalsFromRow(totalsRow);
-      const groupsBy: Partial<Record<GroupBy, UsageGroup[]>> = {};
-      groupBys.forEach((groupBy, index) => {
-        const groups = groupResults[index]!.rows.map((row) =>
-          toGroup(row.key, totalsFromRow(row), totals.totalCostUsd),
-        );
-        sortGroups(groups, groupBy);
-        groupsBy[groupBy] = groups;
-      });
+      const groupsBy = sortedGroups(
+        groupBys,
+        groupResults.map((result) => result.rows),
+        totalsFromRow,
+        totals.totalCostUsd,
+      );
       return { totals, groupsBy, errorsByType };
     },
 
@@ -666,4 +667,22 @@ function loadCopyFrom(): Promise<CopyFrom> {
     },
   );
   return copyFromPromise;
+}
+
+/** Each breakdown's rows as sorted groups: `rowsByGroupBy[i]` holds the rows of `groupBys[i]`. */
+function sortedGroups<Row extends { key: string }>(
+  groupBys: readonly GroupBy[],
+  rowsByGroupBy: readonly Row[][],
+  totalsOf: (row: Row) => UsageTotals,
+  totalCostUsd: number,
+): Partial<Record<GroupBy, UsageGroup[]>> {
+  const groupsBy: Partial<Record<GroupBy, UsageGroup[]>> = {};
+  groupBys.forEach((groupBy, index) => {
+    const groups = rowsByGroupBy[index]!.map((row) =>
+      toGroup(row.key, totalsOf(row), totalCostUsd),
+    );
+    sortGroups(groups, groupBy);
+    groupsBy[groupBy] = groups;
+  });
+  return groupsBy;
 }
