@@ -92,6 +92,8 @@ export async function proxyRequest(
   }
 
   const call = describeCall(context, route, method, path, query, request.headers, body);
+  // The model and key every outcome from here on is labelled with.
+  const labels = { ...callLabels(call), ...keyLabel };
   const tracker =
     call === undefined ? undefined : startTracker(context, call, request.headers, query, decision);
   if (tracker instanceof BudgetExceededError) {
@@ -104,7 +106,7 @@ export async function proxyRequest(
       // The OpenAI and Anthropic SDKs retry a 429 unless told not to: this one will not pass.
       "x-should-retry": "false",
     });
-    return { status: 429, outcome: "refused", ...callLabels(call), ...keyLabel };
+    return { status: 429, outcome: "refused", ...labels };
   }
 
   const headers = requestHeadersToForward(request.headers, call !== undefined);
@@ -139,7 +141,7 @@ export async function proxyRequest(
     response.off("close", onClose);
     if (clientGone) {
       endTracker(tracker, (track) => track.setError(abortError()));
-      return { status: 499, outcome: "aborted", ...callLabels(call), ...keyLabel };
+      return { status: 499, outcome: "aborted", ...labels };
     }
     const timeout = isTimeout(error);
     const status = timeout ? 504 : 502;
@@ -152,7 +154,7 @@ export async function proxyRequest(
       timeout ? "upstream_timeout" : "upstream_unavailable",
       message,
     );
-    return { status, outcome: "upstream_error", ...callLabels(call), ...keyLabel };
+    return { status, outcome: "upstream_error", ...labels };
   }
 
   const status = upstream.statusCode;
@@ -191,20 +193,20 @@ export async function proxyRequest(
     // The body is left unread: undici closes the upstream request on the abort.
     if (reader instanceof SseReader) reader.end({ type: "aborted" });
     else endTracker(tracker, (track) => track.setError(abortError()));
-    return { status, outcome: "aborted", ...callLabels(call), ...keyLabel };
+    return { status, outcome: "aborted", ...labels };
   }
   if (failure !== undefined) {
     // The provider's connection broke mid-body: the client sees the same truncated response.
     response.destroy();
     if (reader instanceof SseReader) reader.end({ type: "error", error: failure });
     else endTracker(tracker, (track) => track.setError(failure));
-    return { status, outcome: "upstream_error", ...callLabels(call), ...keyLabel };
+    return { status, outcome: "upstream_error", ...labels };
   }
   response.end();
   if (reader instanceof SseReader) reader.end({ type: "complete" });
   else if (reader instanceof JsonCopy && call !== undefined && tracker !== undefined)
     recordJson(context, call, tracker, status, upstream.headers, reader.value());
-  return { status, outcome: "forwarded", ...callLabels(call), ...keyLabel };
+  return { status, outcome: "forwarded", ...labels };
 }
 
 function askAccess(
