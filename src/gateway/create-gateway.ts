@@ -220,6 +220,11 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
       ? undefined
       : (options.accessLog ?? (setting.accessLog === true ? printAccessLog : undefined));
   const inFlight = new Set<Promise<unknown>>();
+  // A request counts as in flight until its work settles: shutdown drains them.
+  const trackInFlight = (work: Promise<unknown>) => {
+    inFlight.add(work);
+    work.finally(() => inFlight.delete(work));
+  };
   let draining = false;
   // OTLP/HTTP traces of apps instrumented with OpenTelemetry, recorded on the same meter.
   const receiveTraces = createOtlpTracesHandler({
@@ -273,8 +278,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         } else response.destroy();
       },
     );
-    inFlight.add(work);
-    work.finally(() => inFlight.delete(work));
+    trackInFlight(work);
   };
 
   const handleOwnPath = (
@@ -304,8 +308,7 @@ export async function createGateway(options: GatewayOptions = {}): Promise<Gatew
         if (!response.headersSent) response.writeHead(500);
         response.end();
       });
-      inFlight.add(work);
-      work.finally(() => inFlight.delete(work));
+      trackInFlight(work);
       return;
     }
     if (path === "/metrics") {
