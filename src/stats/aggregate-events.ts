@@ -87,9 +87,16 @@ export function addEventToCounts(counts: TotalsCounts, event: UsageEvent): void 
     // A cached response costs nothing: it is not "unpriced".
     if (!event.cached) counts.unpriced += 1;
   } else {
-    // Summed in integer nano-dollars so that many small costs add up without float drift.
-    counts.costNano += Math.round(event.costUsd * 1e9);
+    counts.costNano += nanoUsd(event.costUsd);
   }
+}
+
+/**
+ * A cost in integer nano-dollars (0 for none): costs are summed so, so that many small costs add
+ * up without float drift, everywhere totals are kept (rollups, reprice, drift).
+ */
+export function nanoUsd(costUsd: number | undefined): number {
+  return costUsd === undefined ? 0 : Math.round(costUsd * 1e9);
 }
 
 /** A percentile (quantile 0..1) of a distribution; undefined when it holds no value. */

@@ -1,3 +1,4 @@
+import { nanoUsd } from "../stats/aggregate-events.ts";
 import type { UsageFilter } from "../stats/usage-stats.ts";
 import { compareProviderThenModel } from "./provider-model-order.ts";
 import type { ProviderCostSum, UsageStore } from "./usage-store.ts";
@@ -126,8 +127,8 @@ async function scanProviderCosts(
         continue;
       }
       sum.requests += 1;
-      sum.billedNano += Math.round(event.costUsd * 1e9);
-      sum.estimateNano += Math.round(event.estimatedCostUsd * 1e9);
+      sum.billedNano += nanoUsd(event.costUsd);
+      sum.estimateNano += nanoUsd(event.estimatedCostUsd);
     }
   }
   return [...sums.values()];

@@ -1,5 +1,6 @@
 import type { PriceBook } from "../pricing/price-book.ts";
 import { repriceEvent } from "../pricing/reprice-event.ts";
+import { nanoUsd } from "../stats/aggregate-events.ts";
 import type { UsageFilter } from "../stats/usage-stats.ts";
 import type { UsageEvent } from "../usage/usage-event.ts";
 import { compareProviderThenModel } from "./provider-model-order.ts";
@@ -42,10 +43,6 @@ export interface RepriceModelSummary extends RepriceCounts {
 export interface RepriceSummary extends RepriceCounts {
   dryRun: boolean;
   models: RepriceModelSummary[];
-}
-
-function nano(costUsd: number | undefined): number {
-  return costUsd === undefined ? 0 : Math.round(costUsd * 1e9);
 }
 
 /**
@@ -91,13 +88,13 @@ export async function repriceLedger(
       };
       byModel.set(key, summary);
     }
-    const oldNano = nano(event.costUsd);
+    const oldNano = nanoUsd(event.costUsd);
     const outcome = repriceEvent(event, options.book, options.repricedAt);
     summary.events += 1;
     summary.oldCostNanoUsd += oldNano;
     if (outcome.status === "changed") {
       summary.repriced += 1;
-      summary.newCostNanoUsd += nano(outcome.event.costUsd);
+      summary.newCostNanoUsd += nanoUsd(outcome.event.costUsd);
       batch.push(outcome.event);
       previousCosts.push(event.costUsd);
       if (batch.length === batchSize) await flush();

@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import { NONE_KEY, sortGroups, toGroup } from "../../stats/aggregate-events.ts";
+import { NONE_KEY, nanoUsd, sortGroups, toGroup } from "../../stats/aggregate-events.ts";
 import type { GroupBy, UsageFilter, UsageGroup } from "../../stats/usage-stats.ts";
 import type { UsageEvent } from "../../usage/usage-event.ts";
 import { LatencyHistogram } from "../rollup/latency-histogram.ts";
@@ -262,13 +262,13 @@ export class RollupWriter {
    * Moves the cost sums of events whose cost changed: only `cost_nano` and `unpriced` depend on an
    * event's cost, so they shift by the difference instead of every event of the touched hours
    * being read again. The result is what `rebuildHours` computes: each event counts
-   * `Math.round(costUsd * 1e9)`, as in `addEventToCounts`. Returns the hours that had no rollup
+   * `nanoUsd(costUsd)`, as in `addEventToCounts`. Returns the hours that had no rollup
    * row to shift; the caller rebuilds those.
    */
   shiftCosts(changes: readonly CostChange[]): number[] {
     const hours = new Map<string, CostShift>();
     for (const change of changes) {
-      const costNano = nanoOf(change.newCostUsd) - nanoOf(change.oldCostUsd);
+      const costNano = nanoUsd(change.newCostUsd) - nanoUsd(change.oldCostUsd);
       const unpriced = change.cached
         ? 0
         : (change.newCostUsd === undefined ? 1 : 0) - (change.oldCostUsd === undefined ? 1 : 0);
@@ -392,10 +392,6 @@ interface CostShift {
   key: (string | number)[];
   costNano: number;
   unpriced: number;
-}
-
-function nanoOf(costUsd: number | undefined): number {
-  return costUsd === undefined ? 0 : Math.round(costUsd * 1e9);
 }
 
 function addShift(
